@@ -1,0 +1,45 @@
+# entitas: Indonesian entity extraction. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORPORA ?= ../shared/corpora
+INPUT ?= seeds/
+OUT ?= outputs/
+# Torch threads fight everything else on a 2-core machine; training sets them deliberately.
+TRAIN_THREADS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help install extract test lint evaluate train-tokenizer train-ner clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv if missing and install the project into it
+
+extract: $(STAMP) ## Extract entity tables from $(INPUT) into $(OUT)
+	$(BIN)/entitas extract $(INPUT) --out $(OUT)
+
+test: $(STAMP) ## Run the test suite on the shipped models
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## Ruff over the code
+	$(BIN)/ruff check pipeline tests
+
+evaluate: $(STAMP) ## Print NER scores on the dev sets and tokenizer scores on UD GSD test
+	$(BIN)/python -m pipeline.training.report --corpora $(CORPORA)
+
+train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into models/tokenizer
+	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.tokenizer --ud-dir $(CORPORA)/ud
+
+train-ner: $(STAMP) ## Retrain the spaCy NER model into models/ner
+	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.ner --corpora $(CORPORA)/ner
+
+clean: ## Remove outputs and training scratch files (keeps .venv and models)
+	rm -rf $(OUT) build

@@ -1,0 +1,124 @@
+"""The ``entitas`` command: thin click wrappers over the package's functions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from pipeline.errors import EntitasError
+
+logger = logging.getLogger("pipeline")
+
+
+def models_option(command):
+    return click.option(
+        "--models", "models_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Folder of the shipped models (default: models/ of the project).")(command)
+
+
+def threads_option(command):
+    return click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+                        help="CPU threads for the models.")(command)
+
+
+def clear_errors(command):
+    """Turn the package's own errors into one line on stderr and exit status 1."""
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except EntitasError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log messages (repeat for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def cli(verbose: int, quiet: bool) -> None:
+    """Indonesian people, organisations and places: from news text to entity tables.
+
+    Example: entitas extract seeds/ --out outputs/
+    """
+    level = logging.ERROR if quiet else (logging.INFO, logging.DEBUG)[min(verbose, 1)] if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
+              show_default=True, help="Folder the tables are written to.")
+@models_option
+@threads_option
+@clear_errors
+def extract(inputs: tuple[Path, ...], out_dir: Path, models_dir: Path | None, threads: int) -> None:
+    """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
+
+    Example: entitas extract seeds/ --out outputs/
+    """
+    from pipeline.runner import DEFAULT_MODELS, Extractor
+    from pipeline.tables import write_tables
+
+    started = time.perf_counter()
+    extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads)
+    tables = extractor.run(inputs)
+    for path in write_tables(tables, out_dir):
+        logger.info("wrote %s", path)
+    docs = tables.documents
+    click.echo(
+        f"{len(docs)} documents ({int((docs['status'] != 'ok').sum())} not processed), "
+        f"{len(tables.mentions)} mentions, {len(tables.entities)} entities -> {out_dir}/ "
+        f"in {time.perf_counter() - started:.1f}s", err=True)
+
+
+@cli.command("evaluate-ner")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write token, gold tag and predicted tag per line.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the scores as JSON.")
+@models_option
+@threads_option
+@clear_errors
+def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
+                 models_dir: Path | None, threads: int) -> None:
+    """Score the shipped recogniser on a CoNLL-style or token/TAG NER file.
+
+    Example: entitas evaluate-ner ../shared/corpora/ner/idner-news-2k/dev.txt
+    """
+    from pipeline.corpora import read_tagged_file
+    from pipeline.evaluate import evaluate_sentences
+    from pipeline.recognize import load_recognizer
+    from pipeline.runner import DEFAULT_MODELS, set_threads
+
+    set_threads(threads)
+    sentences = read_tagged_file(file)
+    nlp = load_recognizer((models_dir or DEFAULT_MODELS) / "ner")
+    scores, predicted = evaluate_sentences(nlp, sentences)
+    click.echo(format_scores(file.name, scores.as_dict()))
+    if predictions:
+        with predictions.open("w", encoding="utf-8") as out:
+            for sentence, tags in zip(sentences, predicted):
+                for token, gold, pred in zip(sentence.tokens, sentence.tags, tags):
+                    out.write(f"{token}\t{gold}\t{pred}\n")
+                out.write("\n")
+    if json_out:
+        json_out.write_text(json.dumps(scores.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def format_scores(title: str, scores: dict[str, dict[str, float]]) -> str:
+    lines = [title, f"{'':8} {'P':>6} {'R':>6} {'F1':>6} {'n':>6}"]
+    for label, s in scores.items():
+        lines.append(f"{label:8} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['support']:6d}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cli(prog_name="entitas")

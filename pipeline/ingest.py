@@ -1,0 +1,171 @@
+"""Stage 1: read documents, normalise them to NFC and mark news boilerplate zones.
+
+Boilerplate (``Baca Juga: ...`` teasers, ``IKLAN``, ``[Gambas:Video CNN]``, byline codes such as
+``(khr/bac)``) is never deleted: it is marked as a zone, so that every character of the input
+can still be found and the tables can say where a mention came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.types import Document, Zone
+
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt",)
+TABLE_SUFFIXES = (".jsonl", ".csv")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES
+
+# Whole lines that Indonesian news sites add around an article; (rule name, pattern).
+BOILERPLATE_LINES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("read-also", r"(baca|lihat|simak|tonton)\s+(juga|pula)\s*:.*"),
+        ("advert", r"(iklan|advertisement|scroll to continue with content|"
+                   r"gulir untuk melanjutkan konten|lanjutkan membaca)"),
+        ("embed", r"\[gambas:[^\]]*\]"),
+        ("byline-code", r"\(\s*[a-z]{2,5}(\s*/\s*[a-z]{2,5})+\s*\)"),
+        ("credit", r"(editor|penulis|reporter|pewarta|sumber|foto)\s*:.{0,80}"),
+    )
+)
+
+
+def normalise(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """NFC-normalise ``text``; return it with offset anchors back into the input.
+
+    Normalisation only ever rewrites a starter character with the combining marks after it,
+    so each such cluster is normalised alone and an anchor is kept after every cluster whose
+    length changed.
+    """
+    normalised = unicodedata.normalize("NFC", text)
+    if normalised == text:
+        return text, ()
+    pieces: list[str] = []
+    anchors: list[tuple[int, int]] = []
+    norm_pos = 0
+    cluster_start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text) and unicodedata.combining(text[i]):
+            continue
+        cluster = unicodedata.normalize("NFC", text[cluster_start:i])
+        pieces.append(cluster)
+        norm_pos += len(cluster)
+        if len(cluster) != i - cluster_start:
+            anchors.append((norm_pos, i))
+        cluster_start = i
+    return "".join(pieces), tuple(anchors)
+
+
+def find_boilerplate(text: str) -> tuple[Zone, ...]:
+    zones = []
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group().strip()
+        for rule, pattern in BOILERPLATE_LINES:
+            if pattern.fullmatch(line):
+                zones.append(Zone(match.start(), match.end(), "boilerplate", rule))
+                break
+    return tuple(zones)
+
+
+def make_document(doc_id: str, source: str, raw_text: str) -> Document:
+    """A document from text already read: normalised, with its boilerplate zones."""
+    text, anchors = normalise(raw_text.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\r" in raw_text:
+        # offsets are into the newline-normalised text; keep them honest about the source
+        anchors = ()
+    status, error = "ok", ""
+    if not text.strip():
+        status, error = "empty", "document has no text"
+    return Document(doc_id, source, text, find_boilerplate(text), anchors, status, error)
+
+
+def failed_document(doc_id: str, source: str, error: str) -> Document:
+    return Document(doc_id, source, "", status="error", error=error)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM); anything else is an error, not a guess."""
+    if b"\x00" in data[:4096]:
+        raise InputError("binary file (NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def iter_input_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """The files to read, each with its document id stem.
+
+    A given file is read whatever its suffix; a folder is searched for supported suffixes, and
+    its files are named by their path inside it (``2024/01/article``), so ids stay unique.
+    """
+    files: list[tuple[Path, str]] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"input path does not exist: {path}")
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not found:
+                raise InputError(f"no .txt, .jsonl or .csv files in {path}")
+            files.extend((p, p.relative_to(path).with_suffix("").as_posix()) for p in found)
+        else:
+            files.append((path, path.stem))
+    return files
+
+
+def read_documents(paths: Iterable[Path], text_column: str = "text", id_column: str = "id") -> Iterator[Document]:
+    """Every document under ``paths``; a file that cannot be read yields a failed document."""
+    for path, stem in iter_input_files(paths):
+        suffix = path.suffix.lower()
+        try:
+            text = decode(path.read_bytes())
+        except (OSError, InputError) as exc:
+            logger.warning("%s: %s", path, exc)
+            yield failed_document(stem, str(path), str(exc))
+            continue
+        if suffix == ".jsonl":
+            yield from _jsonl_documents(path, stem, text, text_column, id_column)
+        elif suffix == ".csv":
+            yield from _csv_documents(path, stem, text, text_column, id_column)
+        else:
+            yield make_document(stem, str(path), text)
+
+
+def _record_id(stem: str, number: int, record: dict, id_column: str) -> str:
+    value = record.get(id_column)
+    return str(value) if value not in (None, "") else f"{stem}:{number}"
+
+
+def _jsonl_documents(path: Path, stem: str, text: str, text_column: str, id_column: str) -> Iterator[Document]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        source = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield failed_document(f"{stem}:{number}", source, f"invalid JSON: {exc.msg}")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get(text_column), str):
+            yield failed_document(f"{stem}:{number}", source, f"no string field {text_column!r}")
+            continue
+        yield make_document(_record_id(stem, number, record, id_column), source, record[text_column])
+
+
+def _csv_documents(path: Path, stem: str, text: str, text_column: str, id_column: str) -> Iterator[Document]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is None or text_column not in reader.fieldnames:
+        yield failed_document(stem, str(path), f"no column named {text_column!r} (columns: {reader.fieldnames})")
+        return
+    for number, record in enumerate(reader, start=1):
+        yield make_document(_record_id(stem, number, record, id_column), f"{path}:{number}",
+                            record[text_column] or "")

@@ -1,0 +1,124 @@
+"""Stage 5: the entity tables as pandas DataFrames, and writing them to disk.
+
+Columns are declared once, in ``SCHEMAS`` (name, dtype, meaning); the README's table section
+is generated from the same declaration and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.types import Entity, LinkedMention, TokenizedDocument
+
+SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
+    "mentions": [
+        ("doc_id", "string", "document the mention is in"),
+        ("sentence", "int64", "index of its sentence in the document, from 0"),
+        ("start_char", "int64", "offset of its first character in the document as read"),
+        ("end_char", "int64", "offset just past its last character in the document as read"),
+        ("text", "string", "the mention as written"),
+        ("label", "string", "PER, ORG or LOC"),
+        ("entity_id", "string", "the entity it belongs to (entities.csv)"),
+        ("name", "string", "the mention without role words, clitics and parenthesised acronym"),
+        ("role", "string", "title, rank or office words stripped from the front, if any"),
+        ("rule", "string", "how it was linked: exact, acronym, short-name or variant"),
+        ("zone", "string", "body, or boilerplate for site furniture such as 'Baca Juga' lines"),
+    ],
+    "entities": [
+        ("entity_id", "string", "stable id: the same name and label give the same id on every run"),
+        ("canonical", "string", "the fullest name the texts use for it"),
+        ("label", "string", "PER, ORG or LOC"),
+        ("aliases", "string", "other names it goes by, separated by ' | '"),
+        ("mentions", "int64", "how many mentions it has"),
+        ("documents", "int64", "in how many documents it is mentioned"),
+    ],
+    "documents": [
+        ("doc_id", "string", "file name without suffix (folder input) or the record's id"),
+        ("source", "string", "the file (and line or row) it was read from"),
+        ("characters", "int64", "length of the text in characters"),
+        ("sentences", "int64", "number of sentences"),
+        ("tokens", "int64", "number of tokens"),
+        ("mentions", "int64", "number of entity mentions"),
+        ("status", "string", "ok, empty, or error"),
+        ("error", "string", "why the document was not processed, when it was not"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    mentions: pd.DataFrame
+    entities: pd.DataFrame
+    documents: pd.DataFrame
+
+    def items(self) -> list[tuple[str, pd.DataFrame]]:
+        return [(name, getattr(self, name)) for name in SCHEMAS]
+
+
+def frame(name: str, rows: Sequence[dict]) -> pd.DataFrame:
+    schema = SCHEMAS[name]
+    columns = [column for column, _, _ in schema]
+    df = pd.DataFrame(list(rows), columns=columns)
+    return df.astype({column: dtype for column, dtype, _ in schema})
+
+
+def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[LinkedMention],
+                 entities: Sequence[Entity]) -> Tables:
+    by_doc = {d.document.doc_id: d.document for d in documents}
+    mention_rows = []
+    for lm in linked:
+        m, doc = lm.mention, by_doc[lm.mention.doc_id]
+        mention_rows.append({
+            "doc_id": m.doc_id, "sentence": m.sentence,
+            "start_char": doc.to_source(m.start), "end_char": doc.to_source(m.end),
+            "text": m.text, "label": m.label, "entity_id": lm.entity_id, "name": lm.name,
+            "role": lm.role, "rule": lm.rule, "zone": m.zone,
+        })
+    mentions = frame("mentions", mention_rows).sort_values(["doc_id", "start_char", "end_char"], kind="stable")
+
+    counts = mentions.groupby("entity_id").agg(mentions=("doc_id", "size"), documents=("doc_id", "nunique"))
+    entity_rows = [{
+        "entity_id": e.entity_id, "canonical": e.canonical, "label": e.label,
+        "aliases": " | ".join(e.aliases),
+        "mentions": int(counts.at[e.entity_id, "mentions"]),
+        "documents": int(counts.at[e.entity_id, "documents"]),
+    } for e in entities]
+    entities_df = frame("entities", entity_rows).sort_values(
+        ["mentions", "canonical", "entity_id"], ascending=[False, True, True], kind="stable")
+
+    per_doc = mentions.groupby("doc_id").size()
+    document_rows = [{
+        "doc_id": d.document.doc_id, "source": d.document.source,
+        "characters": len(d.document.text), "sentences": len(d.sentences), "tokens": d.n_tokens,
+        "mentions": int(per_doc.get(d.document.doc_id, 0)),
+        "status": d.document.status, "error": d.document.error,
+    } for d in documents]
+    documents_df = frame("documents", document_rows).sort_values("doc_id", kind="stable")
+    return Tables(*(df.reset_index(drop=True) for df in (mentions, entities_df, documents_df)))
+
+
+def write_tables(tables: Tables, out_dir: Path) -> list[Path]:
+    """Write each table as CSV, atomically (a reader never sees half a file)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in tables.items():
+        path = out_dir / f"{name}.csv"
+        tmp = path.with_suffix(".csv.tmp")
+        df.to_csv(tmp, index=False, lineterminator="\n")
+        tmp.replace(path)
+        written.append(path)
+    return written
+
+
+def schema_markdown() -> str:
+    """The README's table reference, generated from SCHEMAS."""
+    parts = []
+    for name, schema in SCHEMAS.items():
+        parts.append(f"#### `{name}.csv`\n\n| column | type | meaning |\n|---|---|---|")
+        parts.extend(f"| `{column}` | {dtype} | {meaning} |" for column, dtype, meaning in schema)
+        parts.append("")
+    return "\n".join(parts)

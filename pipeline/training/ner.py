@@ -1,0 +1,152 @@
+"""Train the PER / ORG / LOC recogniser (a spaCy NER pipeline) from ../shared/corpora/ner.
+
+Training data choices, each measured (see models/ner/README.md):
+- idner-news-2k train (news) and NERGrit train (encyclopaedic) as they are;
+- NERP train with ``IND`` mapped to ORG and its lower-cased text re-cased (entity tokens
+  title-cased, short organisation names upper-cased, sentence starts capitalised), since
+  the product reads normally cased news;
+- every training sentence that shares an 8-token run with a dev sentence is dropped, because
+  NERP repeats many idner-news-2k sentences and the dev scores must stay honest.
+
+The dev set that picks the best checkpoint is idner-news-2k dev, the closest to news.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file
+
+logger = logging.getLogger(__name__)
+
+CONFIG = Path(__file__).with_name("ner.cfg")
+NERP_LABEL_MAP = {**LABEL_MAP, "IND": "ORG"}
+OVERLAP_RUN = 8
+
+
+@dataclass(frozen=True)
+class NerCorpora:
+    root: Path
+
+    def idner_train(self) -> list[TaggedSentence]:
+        return read_tagged_file(self.root / "idner-news-2k" / "train.txt")
+
+    def nergrit_train(self) -> list[TaggedSentence]:
+        return read_tagged_file(self.root / "nergrit" / "train_preprocess.txt")
+
+    def nerp_train(self) -> list[TaggedSentence]:
+        sentences = read_tagged_file(self.root / "nerp" / "train_preprocess.txt", NERP_LABEL_MAP)
+        return [recase(s) for s in sentences]
+
+    def twitter_train(self) -> list[TaggedSentence]:
+        return read_tagged_file(self.root / "indobertweet-twitter-ner" / "train.txt")
+
+    def dev_sets(self) -> dict[str, list[TaggedSentence]]:
+        return {
+            "idner-news-2k dev": read_tagged_file(self.root / "idner-news-2k" / "dev.txt"),
+            "NERGrit valid": read_tagged_file(self.root / "nergrit" / "valid_preprocess.txt"),
+            "Twitter dev": read_tagged_file(self.root / "indobertweet-twitter-ner" / "dev.txt"),
+        }
+
+
+def recase(sentence: TaggedSentence) -> TaggedSentence:
+    """Give a lower-cased sentence the casing news text would have, as far as tags tell."""
+    tokens = list(sentence.tokens)
+    for start, end, label in sentence.spans():
+        for i in range(start, end):
+            word = tokens[i]
+            short_org = label == "ORG" and end - start == 1 and len(word) <= 4
+            tokens[i] = word.upper() if short_org else word[:1].upper() + word[1:]
+    if tokens:
+        tokens[0] = tokens[0][:1].upper() + tokens[0][1:]
+    return TaggedSentence(tuple(tokens), sentence.tags)
+
+
+def token_runs(sentence: TaggedSentence, n: int = OVERLAP_RUN) -> set[tuple[str, ...]]:
+    lowered = tuple(t.lower() for t in sentence.tokens)
+    if len(lowered) < n:
+        return {lowered}
+    return {lowered[i:i + n] for i in range(len(lowered) - n + 1)}
+
+
+def drop_overlaps(train: Iterable[TaggedSentence], held_out: Iterable[TaggedSentence]) -> list[TaggedSentence]:
+    banned: set[tuple[str, ...]] = set()
+    for sentence in held_out:
+        banned |= token_runs(sentence)
+    return [s for s in train if not (token_runs(s) & banned)]
+
+
+def to_docs(nlp, sentences: Iterable[TaggedSentence]):
+    from spacy.tokens import Doc
+
+    for sentence in sentences:
+        yield Doc(nlp.vocab, words=list(sentence.tokens), ents=list(sentence.tags))
+
+
+def build_training_set(corpora: NerCorpora, parts: Iterable[str]) -> list[TaggedSentence]:
+    held_out = [s for dev in corpora.dev_sets().values() for s in dev]
+    train: list[TaggedSentence] = []
+    for part in parts:
+        sentences = getattr(corpora, f"{part}_train")()
+        kept = drop_overlaps(sentences, held_out)
+        logger.info("%s: %d sentences, %d kept after removing dev overlaps", part, len(sentences), len(kept))
+        train.extend(kept)
+    return train
+
+
+def write_docbin(nlp, sentences: Iterable[TaggedSentence], path: Path) -> None:
+    from spacy.tokens import DocBin
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=to_docs(nlp, sentences)).to_disk(path)
+
+
+def train(corpora: NerCorpora, parts: list[str], work_dir: Path, output_dir: Path,
+          overrides: dict[str, object] | None = None) -> Path:
+    """Write DocBins and run ``spacy train``; returns the best model's directory."""
+    import spacy
+    from spacy.cli.train import train as spacy_train
+
+    blank = spacy.blank("id")
+    write_docbin(blank, build_training_set(corpora, parts), work_dir / "train.spacy")
+    write_docbin(blank, corpora.dev_sets()["idner-news-2k dev"], work_dir / "dev.spacy")
+    settings = {"paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy")}
+    settings.update(overrides or {})
+    spacy_train(CONFIG, output_dir, use_gpu=-1, overrides=settings)
+    return output_dir / "model-best"
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import shutil
+
+    from pipeline.evaluate import evaluate_sets
+    from pipeline.recognize import load_recognizer
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"))
+    parser.add_argument("--work-dir", type=Path, default=Path("build/ner"))
+    parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
+    parser.add_argument("--parts", default="idner,nergrit,nerp", help="training corpora, comma-separated")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="spaCy config override, e.g. training.max_steps=4000")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    corpora = NerCorpora(args.corpora)
+    best = train(corpora, args.parts.split(","), args.work_dir, args.work_dir / "output", overrides)
+    if args.model_dir.exists():
+        shutil.rmtree(args.model_dir / "spacy", ignore_errors=True)
+    shutil.copytree(best, args.model_dir / "spacy")
+    scores = evaluate_sets(load_recognizer(args.model_dir), corpora.dev_sets())
+    (args.model_dir / "scores.json").write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+    logger.info("dev scores: %s", json.dumps(scores))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""`make evaluate`: score the shipped models on the dev and test sets of ../shared/corpora."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from pipeline.cli import format_scores
+from pipeline.evaluate import evaluate_sets
+from pipeline.recognize import load_recognizer
+from pipeline.runner import DEFAULT_MODELS, set_threads
+from pipeline.training import tokenizer
+from pipeline.training.ner import NerCorpora
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
+    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS)
+    parser.add_argument("--json", type=Path, help="also write every score to this file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    set_threads(1)
+
+    ner_scores = evaluate_sets(load_recognizer(args.models / "ner"), NerCorpora(args.corpora / "ner").dev_sets())
+    for name, scores in ner_scores.items():
+        print(format_scores(name, scores), end="\n\n")
+    files = tokenizer.prepare(tokenizer.TreebankPaths.under(args.corpora / "ud"), Path("build/tokenizer"))
+    tok_scores = tokenizer.score_on_test(files, args.models / "tokenizer")
+    print("UD Indonesian GSD test (tokenizer + MWT), F1:",
+          ", ".join(f"{k} {v:.2f}" for k, v in tok_scores.items()))
+    if args.json:
+        args.json.write_text(json.dumps({"ner": ner_scores, "tokenizer": tok_scores}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The data that travels between stages: frozen records keyed by character offsets.
+
+Every ``start``/``end`` is a character offset into ``Document.text``, the NFC-normalised text
+of the document; ``Document.to_source`` maps it back into the text as it was read.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A stretch of text with a kind other than article body (``boilerplate``)."""
+
+    start: int
+    end: int
+    kind: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    source: str
+    text: str
+    zones: tuple[Zone, ...] = ()
+    # Offsets where normalisation changed the text: (normalised offset, source offset) pairs,
+    # sorted; empty when the text was already NFC, which is nearly always.
+    offset_anchors: tuple[tuple[int, int], ...] = ()
+    status: str = "ok"
+    error: str = ""
+
+    def zone_at(self, start: int, end: int) -> str:
+        for zone in self.zones:
+            if zone.start < end and start < zone.end:
+                return zone.kind
+        return "body"
+
+    def to_source(self, offset: int) -> int:
+        if not self.offset_anchors:
+            return offset
+        keys = [norm for norm, _ in self.offset_anchors]
+        i = bisect_right(keys, offset) - 1
+        if i < 0:
+            return offset
+        norm, src = self.offset_anchors[i]
+        return src + (offset - norm)
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    # Where a clitic (``-nya``, ``-kah``, ...) split off by the MWT model begins, if any.
+    clitic_start: int | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    tokens: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class TokenizedDocument:
+    document: Document
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def n_tokens(self) -> int:
+        return sum(len(s.tokens) for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class Mention:
+    doc_id: str
+    sentence: int
+    start: int
+    end: int
+    text: str
+    label: str
+    confidence: float = 1.0
+    zone: str = "body"
+
+
+@dataclass(frozen=True)
+class LinkedMention:
+    mention: Mention
+    entity_id: str
+    name: str  # the mention with role words and clitics removed
+    role: str = ""
+    rule: str = "exact"
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity_id: str
+    canonical: str
+    label: str
+    aliases: tuple[str, ...] = field(default_factory=tuple)

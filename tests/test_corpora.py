@@ -1,0 +1,25 @@
+import pytest
+
+from pipeline.corpora import bio_to_spans, normalise_tags, parse_conll, parse_slash_tagged
+
+
+@pytest.mark.parametrize("tags, expected", [
+    (["B-PERSON", "I-PERSON", "O", "B-PLACE"], ["B-PER", "I-PER", "O", "B-LOC"]),
+    (["S-ORG", "B-PER", "E-PER", "S-PER"], ["B-ORG", "B-PER", "I-PER", "B-PER"]),
+    (["PERSON", "PERSON", "O", "LOCATION"], ["B-PER", "I-PER", "O", "B-LOC"]),
+    (["I-ORGANIZATION", "I-ORGANIZATION", "B-EVT"], ["B-ORG", "I-ORG", "O"]),
+    (["B-PPL", "I-PLC"], ["B-PER", "B-LOC"]),
+])
+def test_tag_schemes_become_bio(tags, expected):
+    assert list(normalise_tags(tags)) == expected
+
+
+def test_spans_from_bio():
+    assert bio_to_spans(["B-PER", "I-PER", "O", "B-LOC", "B-LOC"]) == [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "LOC")]
+
+
+def test_conll_and_slash_layouts():
+    conll = parse_conll("Joko PROPN B-PER\nWidodo PROPN I-PER\ndatang VERB O\n\nBandung\tB-PLACE\n")
+    assert [s.spans() for s in conll] == [[(0, 2, "PER")], [(0, 1, "LOC")]]
+    tweets = parse_slash_tagged("@a/O :/O ke/O kbri/ORGANIZATION di/O Kuala/LOCATION Lumpur/LOCATION\n")
+    assert tweets[0].spans() == [(3, 4, "ORG"), (5, 7, "LOC")]

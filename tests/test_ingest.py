@@ -1,0 +1,67 @@
+import json
+import unicodedata
+
+from pipeline.ingest import find_boilerplate, make_document, normalise, read_documents
+
+ARTICLE = (
+    "Tehran, Purna Warta – Salami berbicara.\n"
+    "Baca Juga : Mantan Menhan Israel Akui Kekalahan\n"
+    "IKLAN\n"
+    "GULIR UNTUK MELANJUTKAN KONTEN\n"
+    "Hamas menyerang.\n"
+    "(khr/bac)\n"
+    "[Gambas:Video CNN]"
+)
+
+
+def test_boilerplate_lines_are_zones_not_deletions():
+    doc = make_document("a", "mem", ARTICLE)
+    assert doc.text == ARTICLE
+    marked = [doc.text[z.start:z.end] for z in doc.zones]
+    assert marked == [
+        "Baca Juga : Mantan Menhan Israel Akui Kekalahan",
+        "IKLAN",
+        "GULIR UNTUK MELANJUTKAN KONTEN",
+        "(khr/bac)",
+        "[Gambas:Video CNN]",
+    ]
+    body_start = ARTICLE.index("Hamas")
+    assert doc.zone_at(body_start, body_start + 5) == "body"
+    teaser = ARTICLE.index("Israel")
+    assert doc.zone_at(teaser, teaser + 6) == "boilerplate"
+
+
+def test_body_lines_that_mention_ads_are_not_boilerplate():
+    assert find_boilerplate("Iklan politik dilarang di masa tenang kampanye.") == ()
+
+
+def test_nfc_normalisation_keeps_offsets_into_the_source():
+    source = "Cafe\u0301 di Bandung"  # decomposed é: 5 code points in the source
+    text, anchors = normalise(source)
+    assert text == unicodedata.normalize("NFC", source)
+    doc = make_document("a", "mem", source)
+    start = doc.text.index("Bandung")
+    assert source[doc.to_source(start):doc.to_source(start + 7)] == "Bandung"
+
+
+def test_empty_text_is_a_document_with_a_status():
+    doc = make_document("a", "mem", "  \n ")
+    assert doc.status == "empty"
+
+
+def test_jsonl_and_csv_inputs(tmp_path):
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"id": "x1", "text": "Jokowi di Jakarta."}) + "\n" + "{broken\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text('id,text\ny1,"Prabowo\ndi Bandung."\n', encoding="utf-8")
+    docs = {d.doc_id: d for d in read_documents([tmp_path])}
+    assert docs["x1"].text == "Jokowi di Jakarta."
+    assert docs["a:2"].status == "error" and "invalid JSON" in docs["a:2"].error
+    assert docs["y1"].text == "Prabowo\ndi Bandung."
+
+
+def test_undecodable_file_is_reported_not_fatal(tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01binary")
+    (tmp_path / "good.txt").write_text("Jokowi di Jakarta.", encoding="utf-8")
+    docs = {d.doc_id: d for d in read_documents([tmp_path])}
+    assert docs["bad"].status == "error"
+    assert docs["good"].status == "ok"
