@@ -40,14 +40,14 @@ def clear_errors(command):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More log messages (repeat for debug).")
+@click.option("-v", "--verbose", count=True, help="Log progress (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 def cli(verbose: int, quiet: bool) -> None:
     """Indonesian people, organisations and places: from news text to entity tables.
 
     Example: entitas extract seeds/ --out outputs/
     """
-    level = logging.ERROR if quiet else (logging.INFO, logging.DEBUG)[min(verbose, 1)] if verbose else logging.WARNING
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
@@ -105,8 +105,8 @@ def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
     click.echo(format_scores(file.name, scores.as_dict()))
     if predictions:
         with predictions.open("w", encoding="utf-8") as out:
-            for sentence, tags in zip(sentences, predicted):
-                for token, gold, pred in zip(sentence.tokens, sentence.tags, tags):
+            for sentence, tags in zip(sentences, predicted, strict=True):
+                for token, gold, pred in zip(sentence.tokens, sentence.tags, tags, strict=True):
                     out.write(f"{token}\t{gold}\t{pred}\n")
                 out.write("\n")
     if json_out:

@@ -139,8 +139,9 @@ def parenthesised_acronyms(document_text: str, parsed: Sequence[_Parsed]) -> dic
     return pairs
 
 
-def link_document(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[tuple[_Parsed, int, str]]:
-    """Cluster one document's mentions; returns (parsed mention, cluster index, rule) each."""
+def link_document(document: TokenizedDocument,
+                  mentions: Sequence[Mention]) -> tuple[list[tuple[_Parsed, int, str]], list[_Cluster]]:
+    """Cluster one document's mentions: (parsed mention, cluster index, rule) each, and the clusters."""
     clitics = frozenset(t.clitic_start for s in document.sentences for t in s.tokens if t.clitic_start)
     parsed = [parse_mention(m, clitics) for m in mentions]
     acronyms = parenthesised_acronyms(document.document.text, parsed)
@@ -173,7 +174,7 @@ def link_document(document: TokenizedDocument, mentions: Sequence[Mention]) -> l
             continue
         clusters.append(_Cluster(label, []))
         attach(p, len(clusters) - 1, "exact")
-    return [(p, c, rule) for p, c, rule in assigned], clusters
+    return assigned, clusters
 
 
 def _acronym_target(p, index, parsed, acronyms, by_key, long_forms):
@@ -212,12 +213,13 @@ def entity_id(label: str, key: str) -> str:
     return "E" + hashlib.sha1(f"{label}|{key}".encode()).hexdigest()[:10]
 
 
-def link(documents: Sequence[TokenizedDocument], mentions: Sequence[Sequence[Mention]]) -> tuple[list[LinkedMention], list[Entity]]:
+def link(documents: Sequence[TokenizedDocument],
+         mentions: Sequence[Sequence[Mention]]) -> tuple[list[LinkedMention], list[Entity]]:
     """Link every document's mentions, then merge entities across documents by canonical key."""
     linked: list[LinkedMention] = []
     names: dict[str, list[list[str]]] = defaultdict(list)
     labels: dict[str, str] = {}
-    for document, doc_mentions in zip(documents, mentions):
+    for document, doc_mentions in zip(documents, mentions, strict=True):
         assigned, clusters = link_document(document, doc_mentions)
         for p, cluster, rule in assigned:
             key = clusters[cluster].key()

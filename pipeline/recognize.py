@@ -36,7 +36,7 @@ def sentence_doc(vocab, sentence: Sentence):
     from spacy.tokens import Doc
 
     tokens = sentence.tokens
-    spaces = [a.end < b.start for a, b in zip(tokens, tokens[1:])] + [False]
+    spaces = [a.end < b.start for a, b in zip(tokens, tokens[1:], strict=False)] + [False]
     return Doc(vocab, words=[t.text for t in tokens], spaces=spaces)
 
 
@@ -62,7 +62,7 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
     jobs = [(i, sentence) for i, doc in enumerate(documents) for sentence in doc.sentences]
     docs = (sentence_doc(nlp.vocab, sentence) for _, sentence in jobs)
     mentions: list[list[Mention]] = [[] for _ in documents]
-    for (i, sentence), spacy_doc in zip(jobs, nlp.pipe(docs, batch_size=batch_size)):
+    for (i, sentence), spacy_doc in zip(jobs, nlp.pipe(docs, batch_size=batch_size), strict=True):
         document = documents[i].document
         for ent in spacy_doc.ents:
             if ent.label_ not in LABELS:

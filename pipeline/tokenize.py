@@ -42,6 +42,7 @@ def load_stanza(model_dir: Path, use_mwt: bool = True):
             mwt_model_path=str(mwt),
             logging_level="WARN",
             use_gpu=False,
+            allow_unknown_language=True,
         )
     except Exception as exc:  # stanza raises bare exceptions for unreadable files
         raise ModelError(f"cannot load tokenizer models from {model_dir}: {exc}; {REBUILD_HINT}") from exc
@@ -69,9 +70,9 @@ def tokenize_documents(nlp, documents: Sequence[Document]) -> list[TokenizedDocu
             for offset, text in paragraphs(doc.text)]
     processed = nlp.bulk_process([stanza.Document([], text=text) for _, _, text in jobs]) if jobs else []
     sentences: list[list[Sentence]] = [[] for _ in documents]
-    for (i, offset, _), stanza_doc in zip(jobs, processed):
+    for (i, offset, _), stanza_doc in zip(jobs, processed, strict=True):
         for stanza_sentence in stanza_doc.sentences:
             tokens = tuple(_token(t, offset) for t in stanza_sentence.tokens)
             if tokens:
                 sentences[i].append(Sentence(len(sentences[i]), tokens[0].start, tokens[-1].end, tokens))
-    return [TokenizedDocument(doc, tuple(s)) for doc, s in zip(documents, sentences)]
+    return [TokenizedDocument(doc, tuple(s)) for doc, s in zip(documents, sentences, strict=True)]

@@ -88,13 +88,16 @@ def to_docs(nlp, sentences: Iterable[TaggedSentence]):
 
 
 def build_training_set(corpora: NerCorpora, parts: Iterable[str]) -> list[TaggedSentence]:
+    """Training sentences of the named corpora; ``idner*3`` repeats a corpus three times."""
     held_out = [s for dev in corpora.dev_sets().values() for s in dev]
     train: list[TaggedSentence] = []
     for part in parts:
-        sentences = getattr(corpora, f"{part}_train")()
+        name, _, times = part.partition("*")
+        sentences = getattr(corpora, f"{name}_train")()
         kept = drop_overlaps(sentences, held_out)
-        logger.info("%s: %d sentences, %d kept after removing dev overlaps", part, len(sentences), len(kept))
-        train.extend(kept)
+        logger.info("%s: %d sentences, %d kept after removing dev overlaps, used %s time(s)",
+                    name, len(sentences), len(kept), times or 1)
+        train.extend(kept * int(times or 1))
     return train
 
 
@@ -120,6 +123,14 @@ def train(corpora: NerCorpora, parts: list[str], work_dir: Path, output_dir: Pat
     return output_dir / "model-best"
 
 
+def _config_value(text: str) -> object:
+    """Config override values as spaCy's own CLI reads them: JSON if it parses, else a string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
     import shutil
@@ -137,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
-    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = {key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}
     corpora = NerCorpora(args.corpora)
     best = train(corpora, args.parts.split(","), args.work_dir, args.work_dir / "output", overrides)
     if args.model_dir.exists():

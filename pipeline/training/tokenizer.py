@@ -38,7 +38,7 @@ class TreebankPaths:
     gsd_test: Path
 
     @classmethod
-    def under(cls, ud_dir: Path) -> "TreebankPaths":
+    def under(cls, ud_dir: Path) -> TreebankPaths:
         return cls(
             gsd2017_train=ud_dir / "UD_Indonesian-GSD-2017" / "id-ud-train.conllu",
             csui_train=ud_dir / "UD_Indonesian-CSUI" / "id_csui-ud-train.conllu",

@@ -1,0 +1,27 @@
+import pandas as pd
+
+from pipeline.tables import SCHEMAS, schema_markdown, write_tables
+from tests.conftest import ROOT
+
+
+def test_readme_documents_every_column():
+    assert schema_markdown() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_written_tables_match_the_schema(seed_tables, tmp_path):
+    write_tables(seed_tables, tmp_path)
+    for name, schema in SCHEMAS.items():
+        written = pd.read_csv(tmp_path / f"{name}.csv", keep_default_na=False)
+        assert list(written.columns) == [column for column, _, _ in schema]
+        assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_tables_are_sorted_and_deterministic(extractor, seed_tables, tmp_path):
+    from tests.conftest import SEEDS
+
+    write_tables(seed_tables, tmp_path / "a")
+    write_tables(extractor.run([SEEDS]), tmp_path / "b")
+    for name in SCHEMAS:
+        assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (tmp_path / "b" / f"{name}.csv").read_bytes()
+    mentions = seed_tables.mentions
+    assert mentions.equals(mentions.sort_values(["doc_id", "start_char", "end_char"]).reset_index(drop=True))
