@@ -55,20 +55,29 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Folder the tables are written to.")
+@click.option("--aliases", "alias_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of extra aliases: alias,canonical,label.")
+@click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of names never to merge: name,other.")
 @models_option
 @threads_option
 @clear_errors
-def extract(inputs: tuple[Path, ...], out_dir: Path, models_dir: Path | None, threads: int) -> None:
+def extract(inputs: tuple[Path, ...], out_dir: Path, alias_file: Path | None, forbid_file: Path | None,
+            models_dir: Path | None, threads: int) -> None:
     """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
 
-    Example: entitas extract seeds/ --out outputs/
+    Example: entitas extract seeds/ --out outputs/ --aliases my-aliases.csv
     """
+    from pipeline.link import LinkSettings, read_alias_file, read_forbidden_file
     from pipeline.runner import DEFAULT_MODELS, Extractor
     from pipeline.tables import write_tables
 
     started = time.perf_counter()
+    settings = LinkSettings(
+        aliases=read_alias_file(alias_file) if alias_file else {},
+        forbidden=read_forbidden_file(forbid_file) if forbid_file else frozenset())
     extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads)
-    tables = extractor.run(inputs)
+    tables = extractor.run(inputs, settings)
     for path in write_tables(tables, out_dir):
         logger.info("wrote %s", path)
     docs = tables.documents
@@ -111,6 +120,36 @@ def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
                 out.write("\n")
     if json_out:
         json_out.write_text(json.dumps(scores.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+@cli.command("evaluate-links")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                default=Path(__file__).resolve().parent.parent / "tests" / "data" / "linking-gold.jsonl")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the scores as JSON.")
+@models_option
+@clear_errors
+def evaluate_links_command(file: Path, json_out: Path | None, models_dir: Path | None) -> None:
+    """Score alias linking on gold mentions: pairwise precision and recall of merges.
+
+    FILE is JSON lines of {doc_id, text, mentions: [[surface, label, entity], ...]};
+    the default is the project's own set, tests/data/linking-gold.jsonl.
+
+    Example: entitas evaluate-links tests/data/linking-gold.jsonl
+    """
+    from pipeline.evaluate import evaluate_links, read_link_gold
+    from pipeline.runner import DEFAULT_MODELS, set_threads
+    from pipeline.tokenize import load_stanza
+
+    set_threads(1)
+    gold = read_link_gold(file)
+    scores, errors = evaluate_links(load_stanza((models_dir or DEFAULT_MODELS) / "tokenizer"), gold)
+    click.echo(f"{file.name}: {scores['mentions']} mentions, {scores['gold_pairs']} gold pairs\n"
+               f"pairwise precision {scores['precision']:.4f}  recall {scores['recall']:.4f}")
+    for kind, a, b, entity in errors:
+        click.echo(f"  {kind}: {a!r} ~ {b!r} ({entity})")
+    if json_out:
+        json_out.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
 
 
 def format_scores(title: str, scores: dict[str, dict[str, float]]) -> str:

@@ -11,6 +11,7 @@ caller, as NER training does for NERP's ``IND``) and every other label becomes `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ LABEL_MAP: Mapping[str, str] = {
     "ORG": "ORG", "ORGANIZATION": "ORG", "ORGANISATION": "ORG",
     "LOC": "LOC", "LOCATION": "LOC", "PLACE": "LOC", "PLC": "LOC",
 }
+
+
+# What a tag may look like: O, a prefixed label (B-PER, I_ORG, S-LOC) or a bare label (IO scheme).
+TAG = re.compile(r"O|[BIESLU][-_][A-Za-z_]+|[A-Z][A-Z_]+")
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,8 @@ def parse_conll(text: str, label_map: Mapping[str, str] = LABEL_MAP) -> list[Tag
                 sentences.append(TaggedSentence(tuple(tokens), normalise_tags(tags, label_map)))
                 tokens, tags = [], []
             continue
-        if len(fields) < 2:
-            raise InputError(f"line {number}: expected a token and a tag, got {line!r}")
+        if len(fields) < 2 or not TAG.fullmatch(fields[-1].strip()):
+            raise InputError(f"line {number}: expected a token and a tag (O, B-PER, PERSON, ...), got {line!r}")
         tokens.append(fields[0].strip())
         tags.append(fields[-1].strip())
     return sentences
@@ -110,7 +115,7 @@ def parse_slash_tagged(text: str, label_map: Mapping[str, str] = LABEL_MAP) -> l
         items = line.split()
         if not items:
             continue
-        if any("/" not in item for item in items):
+        if any("/" not in item or not TAG.fullmatch(item.rsplit("/", 1)[1]) for item in items):
             raise InputError(f"line {number}: every item must be token/TAG")
         pairs = [item.rsplit("/", 1) for item in items]
         sentences.append(TaggedSentence(tuple(p[0] for p in pairs),
@@ -130,3 +135,33 @@ def read_tagged_file(path: Path, label_map: Mapping[str, str] = LABEL_MAP) -> li
     if not sentences:
         raise InputError(f"{path} holds no tagged sentences")
     return sentences
+
+
+# Corpus tokens that keep punctuation the Stanza tokenizer splits off: "(KPU)", "dibiarkan,".
+EDGE_PUNCTUATION = re.compile(r"^([(\[\"'“‘]*)(.*?)([)\]\"'”’,;:!?]*)$")
+
+
+def split_edge_punctuation(token: str) -> tuple[list[str], int]:
+    """The pieces Stanza would make of a corpus token, and the index of its core piece."""
+    lead, core, trail = EDGE_PUNCTUATION.match(token).groups()
+    if not core:
+        return [token], 0
+    return [*lead, core, *trail], len(lead)
+
+
+def retokenize(sentence: TaggedSentence) -> tuple[TaggedSentence, list[int]]:
+    """Split edge punctuation off corpus tokens, as the product's tokenizer does.
+
+    Inside an entity (``I-`` tag) the punctuation stays in the entity, as the corpus has it
+    (``Partai Persatuan Pembangunan (PPP)``); at its start it is left outside (``(Jokowi)``).
+    Returns the new sentence and, for each original token, the index of its core piece.
+    """
+    tokens: list[str] = []
+    tags: list[str] = []
+    cores: list[int] = []
+    for token, tag in zip(sentence.tokens, sentence.tags, strict=True):
+        pieces, core = split_edge_punctuation(token)
+        cores.append(len(tokens) + core)
+        tokens.extend(pieces)
+        tags.extend(tag if i == core or tag.startswith("I-") else "O" for i in range(len(pieces)))
+    return TaggedSentence(tuple(tokens), normalise_tags(tags)), cores

@@ -1,13 +1,22 @@
-"""Exact-span precision, recall and F1 of the recogniser on tagged NER sentences."""
+"""Measured quality: exact-span NER scores on tagged sentences, pairwise scores of alias linking."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
 
-from pipeline.corpora import LABELS, TaggedSentence, bio_to_spans
+from pipeline.corpora import LABELS, TaggedSentence, bio_to_spans, normalise_tags, retokenize
+from pipeline.errors import InputError
+from pipeline.ingest import make_document
+from pipeline.link import NO_STEERING, LinkSettings, link
 from pipeline.recognize import tag_token_lists
+from pipeline.tokenize import tokenize_documents
+from pipeline.types import Mention
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,83 @@ def score_spans(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]
     return NerScores(dict(tp), dict(n_pred), dict(n_gold))
 
 
+def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence]) -> list[list[str]]:
+    """BIO tags for corpus tokens, predicted on the tokens the product's tokenizer would make."""
+    split = [retokenize(s) for s in sentences]
+    predicted = tag_token_lists(nlp, (s.tokens for s, _ in split))
+    return [list(normalise_tags(tags[i] for i in cores)) for (_, cores), tags in zip(split, predicted, strict=True)]
+
+
 def evaluate_sentences(nlp, sentences: Sequence[TaggedSentence]) -> tuple[NerScores, list[list[str]]]:
-    predicted = tag_token_lists(nlp, (s.tokens for s in sentences))
+    predicted = predict_corpus_tokens(nlp, sentences)
     return score_spans([s.tags for s in sentences], predicted), predicted
 
 
 def evaluate_sets(nlp, sets: Mapping[str, Sequence[TaggedSentence]]) -> dict[str, dict]:
     return {name: evaluate_sentences(nlp, sentences)[0].as_dict() for name, sentences in sets.items()}
+
+
+@dataclass(frozen=True)
+class GoldLinks:
+    """A text with its mentions and, for each, the real-world entity it names."""
+
+    doc_id: str
+    text: str
+    mentions: tuple[tuple[int, int, str, str], ...]  # start, end, label, gold entity
+
+
+def locate(text: str, surface: str, position: int) -> int:
+    """Where ``surface`` next stands as a whole word (or glued before a capital) from ``position``."""
+    # word boundaries, or the seam of two glued words ("HamasMuhammad")
+    pattern = rf"(?:(?<!\w)|(?<=[a-z])(?=[A-Z])){re.escape(surface)}(?:(?!\w)|(?=[A-Z]))"
+    match = re.compile(pattern).search(text, position)
+    if match is None:
+        raise InputError(f"mention {surface!r} not found after offset {position}")
+    return match.start()
+
+
+def read_link_gold(path: Path) -> list[GoldLinks]:
+    """JSON lines: {doc_id, text, mentions: [[surface, label, entity], ...]}, mentions in text order."""
+    docs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        record = json.loads(line) if line.strip() else {}
+        if "mentions" not in record:
+            continue
+        position, mentions = 0, []
+        for surface, label, entity in record["mentions"]:
+            try:
+                start = locate(record["text"], surface, position)
+            except InputError as exc:
+                raise InputError(f"{path}:{number}: {exc}") from exc
+            mentions.append((start, start + len(surface), label, entity))
+            position = start + 1
+        docs.append(GoldLinks(record["doc_id"], record["text"], tuple(mentions)))
+    return docs
+
+
+def pairwise_link_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    """Precision and recall of the mention pairs put in one entity, against the gold pairs."""
+    gold_pairs = {pair for pair in combinations(range(len(gold)), 2) if gold[pair[0]] == gold[pair[1]]}
+    pred_pairs = {pair for pair in combinations(range(len(predicted)), 2) if predicted[pair[0]] == predicted[pair[1]]}
+    both = len(gold_pairs & pred_pairs)
+    precision = both / len(pred_pairs) if pred_pairs else 1.0
+    recall = both / len(gold_pairs) if gold_pairs else 1.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "gold_pairs": len(gold_pairs),
+            "predicted_pairs": len(pred_pairs), "mentions": len(gold)}
+
+
+def evaluate_links(stanza_nlp, gold_docs: Sequence[GoldLinks],
+                   settings: LinkSettings = NO_STEERING) -> tuple[dict[str, float], list[tuple[str, str, str, str]]]:
+    """Link the gold mentions with the product's linker; returns scores and the wrong pairs."""
+    documents = [make_document(g.doc_id, "gold", g.text) for g in gold_docs]
+    tokenized = tokenize_documents(stanza_nlp, documents)
+    mentions = [[Mention(g.doc_id, 0, start, end, g.text[start:end], label) for start, end, label, _ in g.mentions]
+                for g in gold_docs]
+    linked, _ = link(tokenized, mentions, settings)
+    gold = [entity for g in gold_docs for *_, entity in g.mentions]
+    predicted = [lm.entity_id for lm in linked]
+    texts = [lm.mention.text for lm in linked]
+    errors = sorted({("missed" if gold[i] == gold[j] else "wrong", texts[i], texts[j], gold[i])
+                     for i, j in combinations(range(len(gold)), 2)
+                     if (gold[i] == gold[j]) != (predicted[i] == predicted[j])})
+    return pairwise_link_scores(gold, predicted), errors

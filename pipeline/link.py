@@ -1,52 +1,74 @@
-"""Stage 4: group mentions into entities, within a document and then across documents.
+"""Stage 4: group mentions into entities, within each document and then across documents.
 
-The rules, in the order they are tried for each mention (the ``rule`` column of aliases.csv):
+Each mention is first read as a *name*: role words (titles, ranks, offices; inside the
+mention or just before it) go to its ``role``, a clitic glued to its end (``Jakartanya``) and a
+parenthesised acronym are set aside. Its *key* is the name in lower case without accents,
+hyphens or apostrophes (``al-Quds`` = ``Al Quds``).
 
-- ``exact``: the same name key (case, punctuation, titles and clitics aside) as an earlier
-  mention of the same label;
-- ``acronym``: an acronym written in parentheses right after a long form, or the reverse
-  (``Korps Pengawal Revolusi Islam (IRGC)``), or the initials of a long form of the same
-  document; the pair holds for the whole document;
-- ``short-name``: a one-word person name that is a word of exactly one fuller person name of
-  the document, the nearest earlier one if it is seen before (``Salami`` -> ``Hossein Salami``);
-  a word shared by two different full names links to neither;
-- ``variant``: a spelling or transliteration variant of a name of the same label
-  (``Teheran``/``Tehran``), accepted only when the names agree but for vowels, doubled
-  letters and ``h``, and are long enough for that to be strong evidence.
+Within a document, mentions with more than one word are linked first, then one-word ones;
+each joins the first cluster of its label that one of these rules finds (``rule`` column):
 
-Across documents, entities of the same label whose canonical keys agree share one id, a hash of
-(label, key): the same input gives the same ids on every run and on every machine.
+- ``exact``: a cluster that already has its key;
+- ``acronym``: an acronym written in parentheses beside a long form, either way round
+  (``Korps Pengawal Revolusi Islam (IRGC)``, whatever the letters), or, for ORG and LOC,
+  the initials of exactly one long form of the document; the pair holds for the document;
+- ``short-name``: a person name whose words are words of exactly one fuller person name of
+  the document, in order (``Salami`` -> ``Hossein Salami``, ``Budi Karya`` -> ``Budi Karya
+  Sumadi``), or a one-word organisation name that is the first or last word of exactly one
+  (``Persib`` -> ``Persib Bandung``); full names written before the mention decide, and a name
+  that two of them share links to neither;
+- ``variant``: a spelling or transliteration variant (``Teheran``/``Tehran``,
+  ``Hizbullah``/``Hezbollah``): same first letter, same consonant skeleton once vowels, ``h``
+  and doubled letters are dropped, at least five letters; for persons, only names of two or more
+  words whose every word agrees so;
+- ``user``: an alias from the user's alias file.
+
+A cluster never takes a name that the user's forbidden-merges file keeps apart from one of its
+names. Across documents, clusters merge when they share a full name, a variant or an acronym
+that stands for one long form only (short names never merge across documents: ``Widodo`` in
+two articles may be two people). An entity's canonical name is its fullest name, and its id a
+hash of (label, canonical name): the same input gives the same ids on every run and machine.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from pipeline.errors import InputError
 from pipeline.types import Entity, LinkedMention, Mention, TokenizedDocument
 
-# Words before a name that say what the person is, not who: ranks, offices, honorifics.
+# Words before a name that say what a person is, not who: honorifics, ranks, offices.
 ROLE_WORDS = frozenset("""
 bapak pak ibu bu saudara saudari tuan nyonya nona sdr sdri h hj haji hajah kh dr drs dra ir prof
-syekh syeikh sheikh ayatollah imam ustaz ustad ustadz habib kiai kyai gus ning raden mas
+syekh syeikh sheikh ayatollah imam ustaz ustad ustadz habib kiai kyai gus raden
 jenderal jendral letjen mayjen brigjen kolonel kol letkol mayor kapten lettu letda serda sertu
-laksamana laksdya laksda laksma marsekal marsdya marsda marsma irjen brigjen kombes akbp akp
+laksamana laksdya laksda laksma marsekal marsdya marsda marsma irjen kombes akbp akp
 kompol iptu ipda aiptu bripka brigadir komjen kapolri kapolda kapolres kasad kasal kasau panglima
-presiden wapres wakil menteri menko menlu menhan mendagri menkeu ketua kepala pemimpin pimpinan
-komandan direktur dirut gubernur wagub bupati wabup walikota wali kota camat lurah sekjen sekretaris
-jenderal juru bicara jubir raja ratu pangeran putra putri sultan perdana paus uskup pastor pendeta
-anggota senator duta besar dubes hakim jaksa kepala staf mantan almarhum alm mendiang
+presiden wapres menteri menko menlu menhan mendagri menkeu menkes ketua kepala pemimpin pimpinan
+komandan direktur dirut gubernur wagub bupati wabup walikota wali camat lurah sekjen sekretaris
+jubir raja ratu pangeran sultan paus uskup pastor pendeta senator dubes hakim jaksa
+mantan almarhum alm mendiang pelatih kapten
 """.split())
 
-# Short function words that are skipped when an acronym is read off a long form.
-ACRONYM_SKIP = frozenset("dan untuk dari di ke yang atas bagi pada the of and for".split())
+# Words that continue a role (``Wakil Presiden``, ``Menteri Luar Negeri``, ``Juru Bicara``).
+ROLE_CONTINUATIONS = frozenset("""
+wakil juru bicara perdana menteri luar dalam negeri besar umum utama tinggi kepala staf agung
+pertahanan keuangan kesehatan agama koordinator bidang urusan tertinggi senior pasukan kota
+negara
+""".split())
 
-# Particles written into names (al-Quds, bin Salman) that keep their place but not their case.
-NAME_PARTICLES = frozenset("al el bin binti ibn ibnu van von de der da di la le abu".split())
+# Parenthesised words that are part of a company name, not an acronym of it.
+NOT_ACRONYMS = frozenset({"persero", "tbk", "ltd", "inc", "ri"})
+
+ACRONYM_SKIP = frozenset("dan untuk dari di ke yang atas bagi pada the of and for".split())
+RULE_ORDER = ("exact", "user", "acronym", "short-name", "variant")
 
 
 def strip_accents(text: str) -> str:
@@ -54,7 +76,7 @@ def strip_accents(text: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    """Words of a name: letters and digits, with hyphens and apostrophes as breaks."""
+    """Words of a name: runs of letters and digits; hyphens, dots and apostrophes break."""
     return re.findall(r"[^\W_]+", strip_accents(text))
 
 
@@ -62,29 +84,67 @@ def name_key(words: Sequence[str]) -> str:
     return " ".join(w.lower() for w in words)
 
 
+def is_role_word(word: str) -> bool:
+    return word.lower().rstrip(".") in ROLE_WORDS
+
+
 def split_role(words: Sequence[str]) -> tuple[list[str], list[str]]:
     """Leading role words and the name after them; a name is never stripped to nothing."""
     i = 0
-    while i < len(words) - 1 and words[i].lower().rstrip(".") in ROLE_WORDS:
+    while i < len(words) - 1 and (is_role_word(words[i]) or (
+            i > 0 and words[i].lower() in ROLE_CONTINUATIONS)):
         i += 1
     return list(words[:i]), list(words[i:])
 
 
-def skeleton(key: str) -> str:
-    """The name with vowels, ``h`` and doubled letters dropped: ``teheran`` -> ``trn``."""
-    consonants = re.sub(r"[aeiouyh\s]", "", key.replace("j", "y").replace("w", "v"))
+def preceding_role(text: str, start: int, max_words: int = 7) -> str:
+    """The role written just before a person's name, with the body it belongs to.
+
+    ``Mayjen Hossein Salami`` -> ``Mayjen``; ``Gubernur Jawa Barat Ridwan Kamil`` -> ``Gubernur
+    Jawa Barat``; ``pemimpin tertinggi Iran Ali Khamenei`` -> ``pemimpin tertinggi Iran``. The
+    role starts at a role word and runs, within the clause, through capitalised words and role
+    continuations up to the name.
+    """
+    clause = re.split(r"[,.;:!?()\[\]\"“”\n–—]", text[max(0, start - 100):start])[-1]
+    words = clause.split()[-max_words:]
+    if not words or clause[-1:].isalnum():
+        return ""
+    role_at = None
+    for j in range(len(words) - 1, -1, -1):
+        word = words[j]
+        if is_role_word(word):
+            role_at = j
+        elif not (word[:1].isupper() or word[:1].isdigit() or word.lower() in ROLE_CONTINUATIONS
+                  or word in ("dan", "&")):  # Menteri Pekerjaan Umum dan Perumahan Rakyat
+            break
+    if role_at is None:
+        return ""
+    while role_at > 0 and (is_role_word(words[role_at - 1]) or words[role_at - 1].lower() in ROLE_CONTINUATIONS):
+        role_at -= 1
+    return " ".join(words[role_at:])
+
+
+def skeleton(word: str) -> str:
+    """A word with vowels, ``h`` and doubled letters dropped: ``teheran`` -> ``trn``."""
+    consonants = re.sub(r"[aeiouyh]", "", word.replace("j", "y").replace("w", "v"))
     return re.sub(r"(.)\1+", r"\1", consonants)
 
 
-def is_variant(a: str, b: str) -> bool:
-    """Two keys are spellings of one name: same skeleton, similar length, same first letter."""
+def is_variant(a: str, b: str, label: str = "LOC") -> bool:
+    """Two keys are spellings of one name (see the module docstring for the evidence asked)."""
     if a == b:
         return True
-    if a[:1] != b[:1] or min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 2:
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb) or (label == "PER" and len(wa) < 2):
         return False
-    if len(a.split()) != len(b.split()):
-        return False
-    return skeleton(a) == skeleton(b) and len(skeleton(a)) >= 3
+    for x, y in zip(wa, wb, strict=True):
+        if x == y:
+            continue
+        if x[0] != y[0] or min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 2:
+            return False
+        if skeleton(x) != skeleton(y) or len(skeleton(x)) < 3:
+            return False
+    return True
 
 
 def initials(words: Sequence[str]) -> str:
@@ -92,144 +152,320 @@ def initials(words: Sequence[str]) -> str:
 
 
 def looks_like_acronym(word: str) -> bool:
-    return 2 <= len(word) <= 10 and word.isupper() and word.isalpha()
-
-
-@dataclass
-class _Cluster:
-    label: str
-    names: list[list[str]]  # the role-free names of its mentions
-
-    def fullest(self) -> list[str]:
-        counts = Counter(name_key(n) for n in self.names)
-        return max(self.names, key=lambda n: (len(n), counts[name_key(n)], len(" ".join(n))))
-
-    def key(self) -> str:
-        return name_key(self.fullest())
+    """A short form in parentheses: one word, capitalised, not a company-form suffix."""
+    return (bool(re.fullmatch(r"[A-Z][A-Za-z0-9&-]{1,11}", word))
+            and word.lower() not in NOT_ACRONYMS and sum(c.isupper() for c in word) >= 2)
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class LinkSettings:
+    """The user's steering: extra aliases and forbidden merges (see ``read_alias_file``)."""
+
+    aliases: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    forbidden: frozenset[frozenset[str]] = frozenset()
+
+    def forbids(self, key: str, keys: Iterable[str]) -> bool:
+        return any(frozenset((key, other)) in self.forbidden for other in keys if other != key)
+
+
+NO_STEERING = LinkSettings()
+
+
+def read_alias_file(path: Path) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``alias,canonical,label`` rows: the alias is always read as the canonical name."""
+    rows = _read_csv(path, ("alias", "canonical", "label"))
+    return {(row["label"].strip().upper(), name_key(words_of(row["alias"]))): tuple(words_of(row["canonical"]))
+            for row in rows}
+
+
+def read_forbidden_file(path: Path) -> frozenset[frozenset[str]]:
+    """``name,other`` rows: two names that must never be one entity."""
+    rows = _read_csv(path, ("name", "other"))
+    return frozenset(frozenset((name_key(words_of(row["name"])), name_key(words_of(row["other"]))))
+                     for row in rows)
+
+
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"{path}: needs the columns {', '.join(columns)} (missing {', '.join(missing)})")
+            return [row for row in reader if all((row.get(c) or "").strip() for c in columns)]
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ParsedName:
     mention: Mention
     role: str
-    name: list[str]
+    name: tuple[str, ...]
+    acronym: str = ""  # written in parentheses beside the mention
+    user_alias: bool = False  # the name was replaced from the user's alias file
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
 
 
-def parse_mention(mention: Mention, clitic_starts: frozenset[int]) -> _Parsed:
-    text = mention.text
-    for offset in sorted(clitic_starts):
-        if mention.start < offset < mention.end and offset - mention.start == len(text.rstrip()) - 3:
-            text = text[: offset - mention.start]  # Jakartanya -> Jakarta
-    acronym_tail = re.fullmatch(r"(.+?)\s*\(([^()]+)\)\s*", text)
-    if acronym_tail:
-        text = acronym_tail.group(1)
-    role, name = split_role(words_of(text))
-    return _Parsed(mention, " ".join(role), name or words_of(mention.text))
+def parse_mention(mention: Mention, text: str, clitic_at: Mapping[int, int]) -> ParsedName:
+    """Read a mention as role + name (+ parenthesised acronym); see the module docstring."""
+    surface = text[mention.start:clitic_at.get(mention.end, mention.end)]
+    acronym = ""
+    inside = re.fullmatch(r"(.+?)\s*\(([^()]+)\)\s*", surface)
+    if inside and looks_like_acronym(inside.group(2).strip()):
+        surface, acronym = inside.group(1), inside.group(2).strip()
+    else:
+        after = re.match(r"\s*\(([^()]{2,60})\)", text[mention.end:mention.end + 64])
+        if after:
+            acronym = after.group(1).strip()
+    words = words_of(surface)
+    if mention.label != "PER":
+        return ParsedName(mention, "", tuple(words or words_of(mention.text)), acronym)
+    inner_role, name = split_role(words)
+    role = " ".join(filter(None, [preceding_role(text, mention.start), " ".join(inner_role)]))
+    return ParsedName(mention, role, tuple(name or words_of(mention.text)), acronym)
 
 
-def parenthesised_acronyms(document_text: str, parsed: Sequence[_Parsed]) -> dict[str, int]:
-    """Acronym -> index of the long-form mention it stands beside in parentheses."""
-    pairs: dict[str, int] = {}
-    for i, p in enumerate(parsed):
-        inside = re.fullmatch(r".+?\s*\(([^()]+)\)\s*", p.mention.text)
-        after = re.match(r"\s*\(([^()]{2,12})\)", document_text[p.mention.end:p.mention.end + 16])
-        acronym = (inside or after).group(1).strip() if (inside or after) else ""
-        if looks_like_acronym(acronym) and len(p.name) > 1:
-            pairs.setdefault(acronym.lower(), i)
+@dataclass
+class Cluster:
+    label: str
+    names: list[tuple[str, ...]] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    # keys that may join clusters across documents (never short names)
+    anchors: set[str] = field(default_factory=set)
+    first_seen: int = -1  # offset of its earliest mention with more than one word
+
+    def add(self, name: tuple[str, ...], rule: str, start: int) -> None:
+        self.names.append(name)
+        self.keys.add(name_key(name))
+        if rule != "short-name":
+            self.anchors.add(name_key(name))
+        if len(name) > 1 and (self.first_seen < 0 or start < self.first_seen):
+            self.first_seen = start
+
+    def long_names(self) -> list[tuple[str, ...]]:
+        return [n for n in self.names if len(n) > 1]
+
+
+def fullest(names: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+    """The name with most words, then most uses, then most letters, then alphabetical."""
+    counts = Counter(names)
+    return min(counts, key=lambda n: (-len(n), -counts[n], -len(" ".join(n)), " ".join(n)))
+
+
+@dataclass(frozen=True)
+class LinkedDocument:
+    parsed: tuple[ParsedName, ...]
+    cluster_of: tuple[int, ...]  # per parsed mention
+    rules: tuple[str, ...]
+    clusters: tuple[Cluster, ...]
+
+
+def acronym_pairs(parsed: Sequence[ParsedName]) -> dict[str, str]:
+    """Acronym key -> long-form key, from acronyms written in parentheses beside a mention."""
+    pairs: dict[str, str] = {}
+    for p in parsed:
+        if not p.acronym:
+            continue
+        written = words_of(p.acronym)
+        if len(p.name) == 1 and looks_like_acronym(p.name[0]) and len(written) > 1:
+            pairs.setdefault(p.key, name_key(split_role(written)[1]))  # IRGC (Korps ... Islam)
+        elif len(p.name) > 1 and len(written) == 1 and looks_like_acronym(p.acronym):
+            pairs.setdefault(name_key(written), p.key)  # Korps ... Islam (IRGC)
     return pairs
 
 
-def link_document(document: TokenizedDocument,
-                  mentions: Sequence[Mention]) -> tuple[list[tuple[_Parsed, int, str]], list[_Cluster]]:
-    """Cluster one document's mentions: (parsed mention, cluster index, rule) each, and the clusters."""
-    clitics = frozenset(t.clitic_start for s in document.sentences for t in s.tokens if t.clitic_start)
-    parsed = [parse_mention(m, clitics) for m in mentions]
-    acronyms = parenthesised_acronyms(document.document.text, parsed)
-    clusters: list[_Cluster] = []
-    assigned: list[tuple[_Parsed, int, str]] = []
-    by_key: dict[tuple[str, str], int] = {}
-
-    def attach(p: _Parsed, cluster: int, rule: str) -> None:
-        clusters[cluster].names.append(p.name)
-        by_key.setdefault((p.mention.label, name_key(p.name)), cluster)
-        assigned.append((p, cluster, rule))
-
-    long_forms = [p for p in parsed if len(p.name) > 1]
-    for index, p in enumerate(parsed):
-        label, key = p.mention.label, name_key(p.name)
-        if (label, key) in by_key:
-            attach(p, by_key[(label, key)], "exact")
-            continue
-        target = _acronym_target(p, index, parsed, acronyms, by_key, long_forms)
-        if target is not None:
-            attach(p, target[0], target[1])
-            continue
-        target = _short_name_target(p, assigned, clusters, long_forms)
-        if target is not None:
-            attach(p, target, "short-name")
-            continue
-        target = next((c for (lab, k), c in by_key.items() if lab == label and is_variant(k, key)), None)
-        if target is not None:
-            attach(p, target, "variant")
-            continue
-        clusters.append(_Cluster(label, []))
-        attach(p, len(clusters) - 1, "exact")
-    return assigned, clusters
+def link_document(document: TokenizedDocument, mentions: Sequence[Mention],
+                  settings: LinkSettings = NO_STEERING) -> LinkedDocument:
+    text = document.document.text
+    clitic_at = {t.end: t.clitic_start for s in document.sentences for t in s.tokens if t.clitic_start}
+    parsed = [parse_mention(m, text, clitic_at) for m in mentions]
+    parsed = [_apply_user_alias(p, settings) for p in parsed]
+    pairs = acronym_pairs(parsed)
+    clusters: list[Cluster] = []
+    cluster_of: list[int] = [-1] * len(parsed)
+    rules: list[str] = [""] * len(parsed)
+    order = sorted(range(len(parsed)), key=lambda i: (len(parsed[i].name) == 1, i))
+    for i in order:
+        p = parsed[i]
+        target, rule = _find_cluster(p, clusters, pairs, settings)
+        if target is None:
+            clusters.append(Cluster(p.mention.label))
+            target, rule = len(clusters) - 1, "exact"
+        rule = "user" if p.user_alias else rule
+        clusters[target].add(p.name, rule, p.mention.start)
+        cluster_of[i], rules[i] = target, rule
+    return LinkedDocument(tuple(parsed), tuple(cluster_of), tuple(rules), tuple(clusters))
 
 
-def _acronym_target(p, index, parsed, acronyms, by_key, long_forms):
-    label, key = p.mention.label, name_key(p.name)
-    if key in acronyms and acronyms[key] != index:
-        long_form = parsed[acronyms[key]]
-        cluster = by_key.get((long_form.mention.label, name_key(long_form.name)))
-        if cluster is not None:
-            return cluster, "acronym"
-    if len(p.name) == 1 and looks_like_acronym(p.name[0]):
-        matches = {name_key(f.name) for f in long_forms
-                   if f.mention.label == label and initials(f.name) == p.name[0]}
-        if len(matches) == 1:
-            cluster = by_key.get((label, matches.pop()))
-            if cluster is not None:
-                return cluster, "acronym"
+def _apply_user_alias(p: ParsedName, settings: LinkSettings) -> ParsedName:
+    canonical = settings.aliases.get((p.mention.label, p.key))
+    return ParsedName(p.mention, p.role, canonical, p.acronym, user_alias=True) if canonical else p
+
+
+def _find_cluster(p: ParsedName, clusters: Sequence[Cluster], pairs: Mapping[str, str],
+                  settings: LinkSettings) -> tuple[int | None, str]:
+    label, key = p.mention.label, p.key
+    same_label = [(c, cl) for c, cl in enumerate(clusters)
+                  if cl.label == label and not settings.forbids(key, cl.keys)]
+    for c, cl in same_label:
+        if key in cl.keys:
+            return c, "exact"
+    found = _acronym_cluster(p, same_label, pairs)
+    if found is not None:
+        return found, "acronym"
+    if (len(p.name) == 1 and label == "ORG") or label == "PER":
+        found, ambiguous = _short_name_cluster(p, same_label)
+        if found is not None or ambiguous:
+            return found, "short-name"
+    for c, cl in same_label:
+        if any(is_variant(key, other, label) for other in cl.anchors):
+            return c, "variant"
+    if label == "LOC":
+        found = _designated_cluster(p, same_label)
+        if found is not None:
+            return found, "variant"
+    return None, "exact"
+
+
+def _acronym_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]], pairs: Mapping[str, str]) -> int | None:
+    long_key = pairs.get(p.key)
+    if long_key is not None:
+        return next((c for c, cl in same_label if long_key in cl.keys), None)
+    if p.mention.label in ("ORG", "LOC") and len(p.name) == 1 and looks_like_acronym(p.name[0]):
+        spelled = [c for c, cl in same_label if any(initials(n) == p.name[0] for n in cl.long_names())]
+        if len(spelled) == 1:
+            return spelled[0]
     return None
 
 
-def _short_name_target(p, assigned, clusters, long_forms):
-    if p.mention.label != "PER" or len(p.name) != 1:
-        return None
-    word = p.name[0].lower()
-    full_names = {name_key(f.name) for f in long_forms
-                  if f.mention.label == "PER" and word in (w.lower() for w in f.name)}
-    if len(full_names) != 1:
-        return None
-    full = full_names.pop()
-    for earlier, cluster, _ in reversed(assigned):
-        if earlier.mention.label == "PER" and name_key(earlier.name) == full:
-            return cluster
-    return None
+def _short_name_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]]) -> tuple[int | None, bool]:
+    """The one cluster whose full name holds this one-word name, and whether several do.
+
+    A person's short name is any of the words of the full name, in order (``Salami``,
+    ``Budi Karya`` of ``Budi Karya Sumadi``); an organisation's is its first or last word
+    (``Persib`` of ``Persib Bandung``, ``Golkar`` of ``Partai Golkar``). Full names written
+    before the mention decide; if none is, the document's full names do.
+    """
+    short = p.key.split()
+
+    def holds(name: tuple[str, ...]) -> bool:
+        words = name_key(name).split()
+        if len(words) <= len(short):
+            return False
+        if p.mention.label != "PER":
+            return short[0] in (words[0], words[-1])
+        rest = iter(words)
+        return all(word in rest for word in short)  # a subsequence, in order
+
+    holders = [(c, cl) for c, cl in same_label if any(holds(n) for n in cl.long_names())]
+    earlier = [c for c, cl in holders if 0 <= cl.first_seen < p.mention.start]
+    candidates = earlier or [c for c, _ in holders]
+    if len(candidates) == 1:
+        return candidates[0], False
+    return None, len(candidates) > 1
+
+
+# Words before a place name that say what kind of place it is: "Kota Bekasi" = "Bekasi".
+# Kabupaten is left out on purpose: a regency and the city of the same name are two places.
+LOCATION_DESIGNATORS = frozenset("kota provinsi pulau jalur republik negara dki".split())
+
+
+def _designated_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]]) -> int | None:
+    """A place named with or without a designator, where the designator is not in conflict."""
+    def bare(key: str) -> tuple[str, str]:
+        first, _, rest = key.partition(" ")
+        return (rest, first) if first in LOCATION_DESIGNATORS and rest else (key, "")
+
+    name, designator = bare(p.key)
+    matches = []
+    for c, cl in same_label:
+        forms = [bare(k) for k in cl.keys]
+        designators = {d for _, d in forms if d}
+        if any(n == name for n, _ in forms) and (not designator or designators <= {designator}):
+            matches.append(c)
+    return matches[0] if len(matches) == 1 else None
 
 
 def entity_id(label: str, key: str) -> str:
     return "E" + hashlib.sha1(f"{label}|{key}".encode()).hexdigest()[:10]
 
 
-def link(documents: Sequence[TokenizedDocument],
-         mentions: Sequence[Sequence[Mention]]) -> tuple[list[LinkedMention], list[Entity]]:
-    """Link every document's mentions, then merge entities across documents by canonical key."""
-    linked: list[LinkedMention] = []
-    names: dict[str, list[list[str]]] = defaultdict(list)
-    labels: dict[str, str] = {}
-    for document, doc_mentions in zip(documents, mentions, strict=True):
-        assigned, clusters = link_document(document, doc_mentions)
-        for p, cluster, rule in assigned:
-            key = clusters[cluster].key()
-            eid = entity_id(clusters[cluster].label, key)
-            labels[eid] = clusters[cluster].label
-            names[eid].append(p.name)
-            linked.append(LinkedMention(p.mention, eid, " ".join(p.name), p.role, rule))
-    entities = []
-    for eid in sorted(names):
-        cluster = _Cluster(labels[eid], names[eid])
-        aliases = sorted({" ".join(n) for n in names[eid]} - {" ".join(cluster.fullest())})
-        entities.append(Entity(eid, " ".join(cluster.fullest()), labels[eid], tuple(aliases)))
-    return linked, entities
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[object, object] = {}
+
+    def find(self, x: object) -> object:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: object, b: object) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb, key=repr)] = min(ra, rb, key=repr)
+
+
+def _join_variants(groups: _UnionFind, nodes: Iterable[tuple[str, str]], settings: LinkSettings) -> None:
+    """Join names of one label that are spelling variants (Teheran/Tehran) across documents."""
+    buckets: dict[tuple, list[str]] = defaultdict(list)
+    for label, key in nodes:
+        buckets[(label, tuple(w[0] + skeleton(w) for w in key.split()))].append(key)
+    for (label, _), keys in sorted(buckets.items()):
+        keys = sorted(keys)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                if is_variant(a, b, label) and frozenset((a, b)) not in settings.forbidden:
+                    groups.union((label, a), (label, b))
+
+
+def link(documents: Sequence[TokenizedDocument], mentions: Sequence[Sequence[Mention]],
+         settings: LinkSettings = NO_STEERING) -> tuple[list[LinkedMention], list[Entity]]:
+    """Link within each document, then merge clusters across documents (module docstring)."""
+    linked_docs = [link_document(d, m, settings) for d, m in zip(documents, mentions, strict=True)]
+
+    # A shorter name (an acronym, say) joins documents only if it stands for one full name in all.
+    expansions: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for ld in linked_docs:
+        for cl in ld.clusters:
+            full = name_key(fullest(cl.names))
+            for key in cl.anchors - {full}:
+                expansions[(cl.label, key)].add(full)
+    ambiguous = {k for k, v in expansions.items() if len(v) > 1}
+
+    groups = _UnionFind()
+    for d, ld in enumerate(linked_docs):
+        for c, cl in enumerate(ld.clusters):
+            node = (d, c)
+            groups.find(node)
+            for key in sorted(cl.anchors):
+                if (cl.label, key) not in ambiguous:
+                    groups.union(node, (cl.label, key))
+    _join_variants(groups, {(cl.label, key) for ld in linked_docs for cl in ld.clusters for key in cl.anchors}
+                   - ambiguous, settings)
+    members: dict[object, list[tuple[int, int]]] = defaultdict(list)
+    for d, ld in enumerate(linked_docs):
+        for c in range(len(ld.clusters)):
+            members[groups.find((d, c))].append((d, c))
+
+    ids: dict[tuple[int, int], str] = {}
+    entities: list[Entity] = []
+    for group in members.values():
+        clusters = [linked_docs[d].clusters[c] for d, c in group]
+        names = [n for cl in clusters for n in cl.names]
+        label = clusters[0].label
+        canonical = fullest(names)
+        eid = entity_id(label, name_key(canonical))
+        aliases = sorted({" ".join(n) for n in names} - {" ".join(canonical)})
+        entities.append(Entity(eid, " ".join(canonical), label, tuple(aliases)))
+        ids.update({node: eid for node in group})
+
+    linked = [LinkedMention(p.mention, ids[(d, c)], " ".join(p.name), p.role, rule)
+              for d, ld in enumerate(linked_docs)
+              for p, c, rule in zip(ld.parsed, ld.cluster_of, ld.rules, strict=True)]
+    return linked, sorted(entities, key=lambda e: e.entity_id)

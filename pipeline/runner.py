@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.ingest import read_documents
-from pipeline.link import link
+from pipeline.link import NO_STEERING, LinkSettings, link
 from pipeline.recognize import load_recognizer, recognize
 from pipeline.tables import Tables, build_tables
 from pipeline.tokenize import load_stanza, tokenize_documents
@@ -73,13 +73,13 @@ class Extractor:
             logger.info("processed %d documents", len(tokenized))
         return tokenized, mentions
 
-    def run(self, paths: Iterable[Path]) -> Tables:
+    def run(self, paths: Iterable[Path], link_settings: LinkSettings = NO_STEERING) -> Tables:
         started = time.perf_counter()
         documents = list(read_documents(paths))
         self.timer.add("ingest", started)
         tokenized, mentions = self.process(documents)
         started = time.perf_counter()
-        linked, entities = link(tokenized, mentions)
+        linked, entities = link(tokenized, mentions, link_settings)
         self.timer.add("link", started)
         started = time.perf_counter()
         tables = build_tables(tokenized, linked, entities)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.link import RULE_ORDER
 from pipeline.types import Entity, LinkedMention, TokenizedDocument
 
 SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
@@ -25,7 +26,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("entity_id", "string", "the entity it belongs to (entities.csv)"),
         ("name", "string", "the mention without role words, clitics and parenthesised acronym"),
         ("role", "string", "title, rank or office words stripped from the front, if any"),
-        ("rule", "string", "how it was linked: exact, acronym, short-name or variant"),
+        ("rule", "string", "how it was linked: exact, user, acronym, short-name or variant (README)"),
         ("zone", "string", "body, or boilerplate for site furniture such as 'Baca Juga' lines"),
     ],
     "entities": [
@@ -35,6 +36,12 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("aliases", "string", "other names it goes by, separated by ' | '"),
         ("mentions", "int64", "how many mentions it has"),
         ("documents", "int64", "in how many documents it is mentioned"),
+    ],
+    "aliases": [
+        ("entity_id", "string", "the entity (entities.csv)"),
+        ("alias", "string", "one name the texts use for it, role words set aside"),
+        ("mentions", "int64", "how many mentions use this name"),
+        ("rule", "string", "canonical for the entity's own name, else the rule that linked it most often"),
     ],
     "documents": [
         ("doc_id", "string", "file name without suffix (folder input) or the record's id"),
@@ -53,6 +60,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
 class Tables:
     mentions: pd.DataFrame
     entities: pd.DataFrame
+    aliases: pd.DataFrame
     documents: pd.DataFrame
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
@@ -90,6 +98,15 @@ def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[Linked
     entities_df = frame("entities", entity_rows).sort_values(
         ["mentions", "canonical", "entity_id"], ascending=[False, True, True], kind="stable")
 
+    canonical = {e.entity_id: e.canonical for e in entities}
+    alias_rows = []
+    for (eid, alias), rows in mentions.groupby(["entity_id", "name"], sort=True):
+        rules = rows["rule"].value_counts()
+        rule = "canonical" if alias == canonical[eid] else min(
+            rules.index, key=lambda r: (-rules[r], RULE_ORDER.index(r)))
+        alias_rows.append({"entity_id": eid, "alias": alias, "mentions": len(rows), "rule": rule})
+    aliases = frame("aliases", alias_rows)
+
     per_doc = mentions.groupby("doc_id").size()
     document_rows = [{
         "doc_id": d.document.doc_id, "source": d.document.source,
@@ -98,7 +115,7 @@ def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[Linked
         "status": d.document.status, "error": d.document.error,
     } for d in documents]
     documents_df = frame("documents", document_rows).sort_values("doc_id", kind="stable")
-    return Tables(*(df.reset_index(drop=True) for df in (mentions, entities_df, documents_df)))
+    return Tables(*(df.reset_index(drop=True) for df in (mentions, entities_df, aliases, documents_df)))
 
 
 def write_tables(tables: Tables, out_dir: Path) -> list[Path]:

@@ -40,7 +40,7 @@ def load_stanza(model_dir: Path, use_mwt: bool = True):
             download_method=None,
             tokenize_model_path=str(tokenizer),
             mwt_model_path=str(mwt),
-            logging_level="WARN",
+            logging_level="ERROR",
             use_gpu=False,
             allow_unknown_language=True,
         )
@@ -51,6 +51,32 @@ def load_stanza(model_dir: Path, use_mwt: bool = True):
 def paragraphs(text: str) -> list[tuple[int, str]]:
     """Non-blank lines with their offsets: news paragraphs, never joined into one sentence."""
     return [(m.start(), m.group()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+
+
+# Scraped pages lose line breaks: "HamasMuhammad Deif", "Al ArabiyaJumat", "Israel.Pemimpin".
+# A lower-case letter followed by a capitalised word of 4+ letters (or a full stop between two
+# words) splits the token; camel-case brands with short halves (YouTube, WhatsApp, iPhone,
+# LinkedIn) stay whole, and so do these longer ones.
+GLUE = re.compile(r"(?<=[a-z]{4})(?=[A-Z][a-z]{3,})|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2,})")
+CAMEL_CASE_NAMES = frozenset({"PlayStation", "PowerPoint", "MasterChef", "SmackDown", "FaceTime",
+                              "GoFood", "GoPay", "BlackBerry", "SpongeBob", "JavaScript", "WordPress"})
+
+
+def split_glued(token: Token) -> list[Token]:
+    """Split a token glued from two words; offsets still point into the original text."""
+    if token.text in CAMEL_CASE_NAMES or not GLUE.search(token.text):
+        return [token]
+    pieces, begin = [], 0
+    for match in GLUE.finditer(token.text):
+        for a, b in ((begin, match.start()), (match.start(), match.end())):
+            if b > a:
+                pieces.append((a, b))
+        begin = match.end()
+    pieces.append((begin, len(token.text)))
+    clitic = token.clitic_start
+    return [Token(token.start + a, token.start + b, token.text[a:b],
+                  clitic if clitic is not None and token.start + a < clitic < token.start + b else None)
+            for a, b in pieces]
 
 
 def _token(stanza_token, offset: int) -> Token:
@@ -72,7 +98,7 @@ def tokenize_documents(nlp, documents: Sequence[Document]) -> list[TokenizedDocu
     sentences: list[list[Sentence]] = [[] for _ in documents]
     for (i, offset, _), stanza_doc in zip(jobs, processed, strict=True):
         for stanza_sentence in stanza_doc.sentences:
-            tokens = tuple(_token(t, offset) for t in stanza_sentence.tokens)
+            tokens = tuple(piece for t in stanza_sentence.tokens for piece in split_glued(_token(t, offset)))
             if tokens:
                 sentences[i].append(Sentence(len(sentences[i]), tokens[0].start, tokens[-1].end, tokens))
     return [TokenizedDocument(doc, tuple(s)) for doc, s in zip(documents, sentences, strict=True)]

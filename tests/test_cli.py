@@ -40,3 +40,28 @@ def test_every_command_is_in_the_readme():
     readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
     for name in cli.commands:
         assert f"entitas {name}" in readme, name
+
+
+def test_evaluate_ner_writes_predictions_and_scores(tmp_path):
+    import json
+
+    data = tmp_path / "gold.txt"
+    data.write_text("Presiden\tO\nJoko\tB-PERSON\nWidodo\tI-PERSON\ntiba\tO\ndi\tO\nJakarta\tB-LOCATION\n.\tO\n\n"
+                    "Kantor\tO\nKPK\tB-ORGANIZATION\nsepi\tO\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate-ner", str(data), "--predictions", str(tmp_path / "p.txt"),
+                                      "--json", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "p.txt").read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+    assert [line.split("\t")[:2] for line in lines][:3] == [["Presiden", "O"], ["Joko", "B-PER"], ["Widodo", "I-PER"]]
+    assert lines[1].split("\t")[2] == "B-PER"
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert scores["overall"]["support"] == 3
+    assert "overall" in result.output
+
+
+def test_evaluate_ner_rejects_a_file_without_tags(tmp_path):
+    data = tmp_path / "bad.txt"
+    data.write_text("just some words\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate-ner", str(data)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error:")

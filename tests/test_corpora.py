@@ -23,3 +23,14 @@ def test_conll_and_slash_layouts():
     assert [s.spans() for s in conll] == [[(0, 2, "PER")], [(0, 1, "LOC")]]
     tweets = parse_slash_tagged("@a/O :/O ke/O kbri/ORGANIZATION di/O Kuala/LOCATION Lumpur/LOCATION\n")
     assert tweets[0].spans() == [(3, 4, "ORG"), (5, 7, "LOC")]
+
+
+def test_retokenize_splits_edge_punctuation_like_stanza():
+    from pipeline.corpora import TaggedSentence, retokenize
+
+    sentence = TaggedSentence(("Partai", "Golkar", "(PG)", "dan", "(Jokowi)", "datang,"),
+                              ("B-ORG", "I-ORG", "I-ORG", "O", "B-PER", "O"))
+    split, cores = retokenize(sentence)
+    assert split.tokens == ("Partai", "Golkar", "(", "PG", ")", "dan", "(", "Jokowi", ")", "datang", ",")
+    assert split.spans() == [(0, 5, "ORG"), (7, 8, "PER")]
+    assert [split.tokens[i] for i in cores] == ["Partai", "Golkar", "PG", "dan", "Jokowi", "datang"]

@@ -69,3 +69,136 @@ def test_spelling_variants_and_roles():
     assert not is_variant("ismail", "esmail")
     assert split_role(["Presiden", "Joko", "Widodo"]) == (["Presiden"], ["Joko", "Widodo"])
     assert split_role(["Presiden"]) == ([], ["Presiden"])
+
+
+def test_role_written_before_the_mention_is_kept():
+    text = "Menteri Luar Negeri Retno Marsudi tiba. Retno Marsudi tersenyum."
+    linked, _ = run_link([("d", text, [("Retno Marsudi", "PER")])])
+    assert linked[("d", "Retno Marsudi")].role == "Menteri Luar Negeri"
+
+
+def test_acronym_before_its_long_form():
+    text = "IRGC (Korps Pengawal Revolusi Islam) menyerang. Korps Pengawal Revolusi Islam kuat. IRGC juga."
+    linked, entities = run_link([("d", text, [("IRGC", "ORG"), ("Korps Pengawal Revolusi Islam", "ORG")])])
+    assert linked[("d", "IRGC")].entity_id == linked[("d", "Korps Pengawal Revolusi Islam")].entity_id
+    assert entities[linked[("d", "IRGC")].entity_id].canonical == "Korps Pengawal Revolusi Islam"
+
+
+def test_company_suffix_in_parentheses_is_not_an_acronym():
+    text = "PT Pertamina (Persero) naik. Persero lain turun."
+    linked, _ = run_link([("d", text, [("PT Pertamina", "ORG"), ("Persero", "ORG")])])
+    assert linked[("d", "Persero")].entity_id != linked[("d", "PT Pertamina")].entity_id
+
+
+def test_transliteration_variants_merge_but_different_people_do_not():
+    text = "Hizbullah dan Hezbollah. Ismail Haniyeh bertemu Esmail Qaani. Ismail dan Esmail."
+    spans = [("Hizbullah", "ORG"), ("Hezbollah", "ORG"), ("Ismail Haniyeh", "PER"), ("Esmail Qaani", "PER")]
+    linked, _ = run_link([("d", text, spans)])
+    assert linked[("d", "Hizbullah")].entity_id == linked[("d", "Hezbollah")].entity_id
+    assert linked[("d", "Hezbollah")].rule == "variant"
+    assert linked[("d", "Ismail Haniyeh")].entity_id != linked[("d", "Esmail Qaani")].entity_id
+
+
+def test_hyphens_and_case_do_not_split_a_name():
+    text = "Yerusalem al-Quds dan Yerusalem Al Quds."
+    tokenized = [TokenizedDocument(make_document("d", "mem", text), ())]
+    linked, _ = link(tokenized, [mentions_in("d", text, [("Yerusalem al-Quds", "LOC"), ("Yerusalem Al Quds", "LOC")])])
+    assert linked[0].entity_id == linked[1].entity_id
+
+
+def test_an_acronym_with_two_meanings_does_not_join_documents():
+    docs = [
+        ("a", "Mahkamah Konstitusi (MK) memutus. MK tegas.", [("Mahkamah Konstitusi", "ORG"), ("MK", "ORG")]),
+        ("b", "Majelis Kehormatan (MK) bersidang. MK diam.", [("Majelis Kehormatan", "ORG"), ("MK", "ORG")]),
+        ("c", "Mahkamah Konstitusi (MK) lagi.", [("Mahkamah Konstitusi", "ORG")]),
+    ]
+    linked, _ = run_link(docs)
+    assert linked[("a", "MK")].entity_id == linked[("a", "Mahkamah Konstitusi")].entity_id
+    assert linked[("b", "MK")].entity_id == linked[("b", "Majelis Kehormatan")].entity_id
+    assert linked[("a", "Mahkamah Konstitusi")].entity_id != linked[("b", "Majelis Kehormatan")].entity_id
+    assert linked[("a", "Mahkamah Konstitusi")].entity_id == linked[("c", "Mahkamah Konstitusi")].entity_id
+
+
+def test_user_aliases_and_forbidden_merges(tmp_path):
+    from pipeline.link import LinkSettings, read_alias_file, read_forbidden_file
+
+    (tmp_path / "aliases.csv").write_text("alias,canonical,label\nJokowi,Joko Widodo,PER\n", encoding="utf-8")
+    (tmp_path / "forbid.csv").write_text("name,other\nTeheran,Tehran\n", encoding="utf-8")
+    settings = LinkSettings(read_alias_file(tmp_path / "aliases.csv"), read_forbidden_file(tmp_path / "forbid.csv"))
+    text = "Joko Widodo di Tehran. Jokowi di Teheran."
+    spans = [("Joko Widodo", "PER"), ("Tehran", "LOC"), ("Jokowi", "PER"), ("Teheran", "LOC")]
+    tokenized = [TokenizedDocument(make_document("d", "mem", text), ())]
+    linked, _ = link(tokenized, [mentions_in("d", text, spans)], settings)
+    by_text = {lm.mention.text: lm for lm in linked}
+    assert by_text["Jokowi"].entity_id == by_text["Joko Widodo"].entity_id
+    assert by_text["Jokowi"].rule == "user"
+    assert by_text["Teheran"].entity_id != by_text["Tehran"].entity_id
+
+
+def test_alias_file_needs_its_columns(tmp_path):
+    import pytest
+
+    from pipeline.errors import InputError
+    from pipeline.link import read_alias_file
+
+    (tmp_path / "a.csv").write_text("alias,label\nx,PER\n", encoding="utf-8")
+    with pytest.raises(InputError, match="missing canonical"):
+        read_alias_file(tmp_path / "a.csv")
+
+
+def test_clitic_is_not_part_of_the_name():
+    from pipeline.types import Sentence, Token
+
+    text = "Jakarta macet. Jakartanya sepi."
+    start = text.index("Jakartanya")
+    token = Token(start, start + 10, "Jakartanya", clitic_start=start + 7)
+    doc = TokenizedDocument(make_document("d", "mem", text), (Sentence(0, start, start + 10, (token,)),))
+    linked, _ = link([doc], [mentions_in("d", text, [("Jakarta", "LOC"), ("Jakartanya", "LOC")])])
+    assert linked[0].entity_id == linked[1].entity_id
+    assert linked[1].name == "Jakarta"
+
+
+def test_variants_join_across_documents():
+    docs = [("a", "Tehran, Purna Warta.", [("Tehran", "LOC")]), ("b", "Teheran menolak.", [("Teheran", "LOC")])]
+    linked, entities = run_link(docs)
+    assert linked[("a", "Tehran")].entity_id == linked[("b", "Teheran")].entity_id
+    assert len(entities) == 1
+
+
+def test_place_designators_and_organisation_short_names():
+    text = ("Persib Bandung menang di Bandung. Pelatih Persib senang. Banjir merendam Kota Bekasi. "
+            "Wali Kota Bekasi Tri Adhianto meninjau Bekasi Timur. Di Bekasi air surut.")
+    spans = [("Persib Bandung", "ORG"), ("Bandung", "LOC"), ("Persib", "ORG"), ("Kota Bekasi", "LOC"),
+             ("Bekasi", "LOC"), ("Tri Adhianto", "PER"), ("Bekasi Timur", "LOC"), ("Bekasi", "LOC")]
+    tokenized = [TokenizedDocument(make_document("d", "mem", text), ())]
+    linked, _ = link(tokenized, [mentions_in("d", text, spans)])
+    ids = [lm.entity_id for lm in linked]
+    assert ids[2] == ids[0]  # Persib -> Persib Bandung
+    assert ids[1] != ids[0]  # the city is not the club
+    assert ids[4] == ids[3] == ids[7]  # Bekasi -> Kota Bekasi
+    assert ids[6] != ids[3]  # Bekasi Timur is another place
+    assert linked[5].role == "Wali Kota Bekasi"
+
+
+def test_short_name_prefers_the_full_name_written_before_it():
+    text = "Presiden Joko Widodo datang. Widodo tersenyum. Ibu Iriana Joko Widodo ikut."
+    linked, _ = run_link([("d", text, [("Joko Widodo", "PER"), ("Widodo", "PER"), ("Iriana Joko Widodo", "PER")])])
+    assert linked[("d", "Widodo")].entity_id == linked[("d", "Joko Widodo")].entity_id
+    assert linked[("d", "Iriana Joko Widodo")].entity_id != linked[("d", "Joko Widodo")].entity_id
+
+
+def test_place_names_keep_words_that_are_titles_for_people():
+    text = "Di lingkungan Sheikh Jarrah."
+    linked, _ = run_link([("d", text, [("Sheikh Jarrah", "LOC")])])
+    assert linked[("d", "Sheikh Jarrah")].name == "Sheikh Jarrah"
+
+
+def test_linking_gold_set_scores(extractor):
+    """The project's linking set (tests/data/linking-gold.jsonl), with the real tokenizer."""
+    from pipeline.evaluate import evaluate_links, read_link_gold
+    from tests.conftest import ROOT
+
+    gold = read_link_gold(ROOT / "tests" / "data" / "linking-gold.jsonl")
+    scores, errors = evaluate_links(extractor.stanza, gold)
+    assert scores["precision"] == 1.0, [e for e in errors if e[0] == "wrong"]
+    assert scores["recall"] >= 0.95, errors

@@ -42,3 +42,29 @@ def test_failed_documents_get_no_sentences(stanza_nlp):
     bad = make_document("e", "mem", "   ")
     [doc] = tokenize_documents(stanza_nlp, [bad])
     assert doc.sentences == ()
+
+
+@pytest.mark.parametrize("word, pieces", [
+    ("HamasMuhammad", ["Hamas", "Muhammad"]),
+    ("ArabiyaJumat", ["Arabiya", "Jumat"]),
+    ("Israel.Pemimpin", ["Israel", ".", "Pemimpin"]),
+    ("YouTube", ["YouTube"]),
+    ("WhatsApp", ["WhatsApp"]),
+    ("PlayStation", ["PlayStation"]),
+    ("detik.com", ["detik.com"]),
+])
+def test_glued_words_are_split(word, pieces):
+    from pipeline.tokenize import split_glued
+    from pipeline.types import Token
+
+    split = split_glued(Token(5, 5 + len(word), word))
+    assert [t.text for t in split] == pieces
+    text = "x" * 5 + word
+    assert all(text[t.start:t.end] == t.text for t in split)
+
+
+def test_glued_tokens_in_running_text(stanza_nlp):
+    text = "komandan utama Brigade Al Qassam, HamasMuhammad Deif, dikutip Al ArabiyaJumat (17/11)."
+    [doc] = tokenize_documents(stanza_nlp, [make_document("d", "mem", text)])
+    words = [t.text for s in doc.sentences for t in s.tokens]
+    assert "Hamas" in words and "Muhammad" in words and "Arabiya" in words and "Jumat" in words

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file
+from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file, retokenize
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def build_training_set(corpora: NerCorpora, parts: Iterable[str]) -> list[Tagged
         kept = drop_overlaps(sentences, held_out)
         logger.info("%s: %d sentences, %d kept after removing dev overlaps, used %s time(s)",
                     name, len(sentences), len(kept), times or 1)
-        train.extend(kept * int(times or 1))
+        train.extend([retokenize(s)[0] for s in kept] * int(times or 1))
     return train
 
 
@@ -116,7 +116,8 @@ def train(corpora: NerCorpora, parts: list[str], work_dir: Path, output_dir: Pat
 
     blank = spacy.blank("id")
     write_docbin(blank, build_training_set(corpora, parts), work_dir / "train.spacy")
-    write_docbin(blank, corpora.dev_sets()["idner-news-2k dev"], work_dir / "dev.spacy")
+    dev = [retokenize(s)[0] for s in corpora.dev_sets()["idner-news-2k dev"]]
+    write_docbin(blank, dev, work_dir / "dev.spacy")
     settings = {"paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy")}
     settings.update(overrides or {})
     spacy_train(CONFIG, output_dir, use_gpu=-1, overrides=settings)
