@@ -23,6 +23,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("end_char", "int64", "offset just past its last character in the document as read"),
         ("text", "string", "the mention as written"),
         ("label", "string", "PER, ORG or LOC"),
+        ("confidence", "float64", "the NER model's probability for this span and label, 0 to 1"),
         ("entity_id", "string", "the entity it belongs to (entities.csv)"),
         ("name", "string", "the mention without role words, clitics and parenthesised acronym"),
         ("role", "string", "title, rank or office words stripped from the front, if any"),
@@ -83,7 +84,7 @@ def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[Linked
         mention_rows.append({
             "doc_id": m.doc_id, "sentence": m.sentence,
             "start_char": doc.to_source(m.start), "end_char": doc.to_source(m.end),
-            "text": m.text, "label": m.label, "entity_id": lm.entity_id, "name": lm.name,
+            "text": m.text, "label": m.label, "confidence": m.confidence, "entity_id": lm.entity_id, "name": lm.name,
             "role": lm.role, "rule": lm.rule, "zone": m.zone,
         })
     mentions = frame("mentions", mention_rows).sort_values(["doc_id", "start_char", "end_char"], kind="stable")

@@ -32,11 +32,12 @@ class Document:
     status: str = "ok"
     error: str = ""
 
+    def zone_of(self, start: int, end: int) -> Zone | None:
+        return next((z for z in self.zones if z.start < end and start < z.end), None)
+
     def zone_at(self, start: int, end: int) -> str:
-        for zone in self.zones:
-            if zone.start < end and start < zone.end:
-                return zone.kind
-        return "body"
+        zone = self.zone_of(start, end)
+        return zone.kind if zone else "body"
 
     def to_source(self, offset: int) -> int:
         if not self.offset_anchors:

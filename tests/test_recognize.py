@@ -1,0 +1,26 @@
+import pytest
+
+from pipeline.ingest import make_document
+from pipeline.recognize import find_dateline, merge_rule_mentions
+from pipeline.types import Mention
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Tehran, Purna Warta – Komandan IRGC", [("Tehran", "LOC"), ("Purna Warta", "ORG")]),
+    ("JAKARTA, KOMPAS.com - Presiden tiba.", [("JAKARTA", "LOC"), ("KOMPAS.com", "ORG")]),
+    ("Bandung (ANTARA) - Wali kota meninjau.", [("Bandung", "LOC"), ("ANTARA", "ORG")]),
+    ("Presiden Joko Widodo, kata dia - hari ini.", []),
+    ("Hamas, Jihad Islam dan lainnya - x", []),
+])
+def test_datelines(text, expected):
+    doc = make_document("d", "mem", text)
+    found = find_dateline(doc)
+    assert [(m.text, m.label) for m in found] == expected
+    assert all(text[m.start:m.end] == m.text for m in found)
+
+
+def test_rule_mentions_replace_overlapping_model_mentions():
+    model = [Mention("d", 0, 0, 19, "Tehran, Purna Warta", "ORG"), Mention("d", 0, 30, 34, "IRGC", "ORG")]
+    rules = [Mention("d", 0, 0, 6, "Tehran", "LOC"), Mention("d", 0, 8, 19, "Purna Warta", "ORG")]
+    merged = merge_rule_mentions(model, rules)
+    assert [(m.text, m.label) for m in merged] == [("Tehran", "LOC"), ("Purna Warta", "ORG"), ("IRGC", "ORG")]
