@@ -164,4 +164,5 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
                     text=document.text[start:end], label=label, confidence=round(confidence, 4),
                     zone=document.zone_at(start, end),
                 ))
-    return [merge_rule_mentions(found, find_dateline(doc.document)) for found, doc in zip(mentions, documents, strict=True)]
+    return [merge_rule_mentions(found, find_dateline(doc.document))
+            for found, doc in zip(mentions, documents, strict=True)]
