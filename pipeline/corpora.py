@@ -117,7 +117,9 @@ def parse_slash_tagged(text: str, label_map: Mapping[str, str] = LABEL_MAP) -> l
             continue
         if any("/" not in item or not TAG.fullmatch(item.rsplit("/", 1)[1]) for item in items):
             raise InputError(f"line {number}: every item must be token/TAG")
-        pairs = [item.rsplit("/", 1) for item in items]
+        pairs = [pair for pair in (item.rsplit("/", 1) for item in items) if pair[0]]  # "/O": no token
+        if not pairs:
+            continue
         sentences.append(TaggedSentence(tuple(p[0] for p in pairs),
                                         normalise_tags((p[1] for p in pairs), label_map)))
     return sentences

@@ -8,7 +8,8 @@ hyphens or apostrophes (``al-Quds`` = ``Al Quds``).
 Within a document, mentions with more than one word are linked first, then one-word ones;
 each joins the first cluster of its label that one of these rules finds (``rule`` column):
 
-- ``exact``: a cluster that already has its key;
+- ``exact``: a cluster that already has its key (a repeated name keeps the rule that linked
+  it first: every ``Salami`` after ``Hossein Salami`` is a ``short-name``);
 - ``acronym``: an acronym written in parentheses beside a long form, either way round
   (``Korps Pengawal Revolusi Islam (IRGC)``, whatever the letters), or, for ORG and LOC,
   the initials of exactly one long form of the document; the pair holds for the document;
@@ -209,6 +210,11 @@ class ParsedName:
     def key(self) -> str:
         return name_key(self.name)
 
+    @property
+    def written_acronym(self) -> str:
+        """The parenthesised acronym of a long form (``IRGC``), an alias of its entity."""
+        return self.acronym if len(self.name) > 1 and looks_like_acronym(self.acronym) else ""
+
 
 def parse_mention(mention: Mention, text: str, clitic_at: Mapping[int, int]) -> ParsedName:
     """Read a mention as role + name (+ parenthesised acronym); see the module docstring."""
@@ -237,10 +243,12 @@ class Cluster:
     # keys that may join clusters across documents (never short names)
     anchors: set[str] = field(default_factory=set)
     first_seen: int = -1  # offset of its earliest mention with more than one word
+    joined_by: dict[str, str] = field(default_factory=dict)  # key -> the rule that brought it in
 
     def add(self, name: tuple[str, ...], rule: str, start: int) -> None:
         self.names.append(name)
         self.keys.add(name_key(name))
+        self.joined_by.setdefault(name_key(name), rule)
         if rule != "short-name":
             self.anchors.add(name_key(name))
         if len(name) > 1 and (self.first_seen < 0 or start < self.first_seen):
@@ -297,6 +305,8 @@ def link_document(document: TokenizedDocument, mentions: Sequence[Mention],
             target, rule = len(clusters) - 1, "exact"
         rule = "user" if p.user_alias else rule
         clusters[target].add(p.name, rule, p.mention.start)
+        if p.written_acronym:
+            clusters[target].add((p.written_acronym,), "acronym", p.mention.start)
         cluster_of[i], rules[i] = target, rule
     return LinkedDocument(tuple(parsed), tuple(cluster_of), tuple(rules), tuple(clusters))
 
@@ -312,8 +322,8 @@ def _find_cluster(p: ParsedName, clusters: Sequence[Cluster], pairs: Mapping[str
     same_label = [(c, cl) for c, cl in enumerate(clusters)
                   if cl.label == label and not settings.forbids(key, cl.keys)]
     for c, cl in same_label:
-        if key in cl.keys:
-            return c, "exact"
+        if key in cl.keys:  # linked as its first mention was: Salami, Salami, ... all short-name
+            return c, cl.joined_by[key]
     found = _acronym_cluster(p, same_label, pairs)
     if found is not None:
         return found, "acronym"
@@ -465,7 +475,7 @@ def link(documents: Sequence[TokenizedDocument], mentions: Sequence[Sequence[Men
         entities.append(Entity(eid, " ".join(canonical), label, tuple(aliases)))
         ids.update({node: eid for node in group})
 
-    linked = [LinkedMention(p.mention, ids[(d, c)], " ".join(p.name), p.role, rule)
+    linked = [LinkedMention(p.mention, ids[(d, c)], " ".join(p.name), p.role, rule, p.written_acronym)
               for d, ld in enumerate(linked_docs)
               for p, c, rule in zip(ld.parsed, ld.cluster_of, ld.rules, strict=True)]
     return linked, sorted(entities, key=lambda e: e.entity_id)

@@ -6,6 +6,7 @@ is generated from the same declaration and a test keeps the two in step.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     "aliases": [
         ("entity_id", "string", "the entity (entities.csv)"),
         ("alias", "string", "one name the texts use for it, role words set aside"),
-        ("mentions", "int64", "how many mentions use this name"),
+        ("mentions", "int64", "how many mentions use this name (or write this acronym beside them)"),
         ("rule", "string", "canonical for the entity's own name, else the rule that linked it most often"),
     ],
     "documents": [
@@ -100,12 +101,15 @@ def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[Linked
         ["mentions", "canonical", "entity_id"], ascending=[False, True, True], kind="stable")
 
     canonical = {e.entity_id: e.canonical for e in entities}
-    alias_rows = []
-    for (eid, alias), rows in mentions.groupby(["entity_id", "name"], sort=True):
-        rules = rows["rule"].value_counts()
-        rule = "canonical" if alias == canonical[eid] else min(
-            rules.index, key=lambda r: (-rules[r], RULE_ORDER.index(r)))
-        alias_rows.append({"entity_id": eid, "alias": alias, "mentions": len(rows), "rule": rule})
+    alias_rules: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for lm in linked:
+        alias_rules[(lm.entity_id, lm.name)][lm.rule] += 1
+        if lm.acronym:
+            alias_rules[(lm.entity_id, lm.acronym)]["acronym"] += 1
+    alias_rows = [{
+        "entity_id": eid, "alias": alias, "mentions": sum(rules.values()),
+        "rule": "canonical" if alias == canonical[eid] else min(rules, key=lambda r: (-rules[r], RULE_ORDER.index(r))),
+    } for (eid, alias), rules in sorted(alias_rules.items())]
     aliases = frame("aliases", alias_rows)
 
     per_doc = mentions.groupby("doc_id").size()

@@ -96,6 +96,7 @@ class LinkedMention:
     name: str  # the mention with role words and clitics removed
     role: str = ""
     rule: str = "exact"
+    acronym: str = ""  # an acronym the text writes in parentheses beside it: another alias
 
 
 @dataclass(frozen=True)

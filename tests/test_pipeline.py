@@ -20,10 +20,19 @@ def test_salami_is_one_person(seed_tables):
     assert full.canonical == "Hossein Salami"
 
 
+def entity_named(tables, alias):
+    """The one entity that has this name or alias."""
+    ids = set(tables.aliases.loc[tables.aliases["alias"] == alias, "entity_id"])
+    assert len(ids) == 1, f"{alias!r}: {ids}"
+    return tables.entities.set_index("entity_id").loc[ids.pop()]
+
+
 def test_organisations_and_places(seed_tables):
-    assert entity_of(seed_tables, "IRGC").label == "ORG"
-    assert entity_of(seed_tables, "Hamas").label == "ORG"
-    assert entity_of(seed_tables, "Tehran").label == "LOC"
+    irgc = entity_named(seed_tables, "IRGC")
+    assert irgc.label == "ORG"
+    assert irgc.canonical == "Korps Pengawal Revolusi Islam"
+    assert entity_named(seed_tables, "Hamas").label == "ORG"
+    assert entity_named(seed_tables, "Tehran").label == "LOC"
 
 
 def test_offsets_point_into_the_source_files(seed_tables):

@@ -1,6 +1,8 @@
 """Train the PER / ORG / LOC recogniser (a spaCy NER pipeline) from ../shared/corpora/ner.
 
-Training data choices, each measured (see models/ner/README.md):
+Two stages (see ``train``): a broad model on every news and encyclopaedic corpus, then the
+same model adapted to idner-news-2k, the corpus closest to the product's news. Training data
+choices, each measured (see models/README.md):
 - idner-news-2k train (news) and NERGrit train (encyclopaedic) as they are;
 - NERP train with ``IND`` mapped to ORG and its lower-cased text re-cased (entity tokens
   title-cased, short organisation names upper-cased, sentence starts capitalised), since
@@ -24,6 +26,7 @@ from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file, retoke
 logger = logging.getLogger(__name__)
 
 CONFIG = Path(__file__).with_name("ner.cfg")
+ADAPT_CONFIG = Path(__file__).with_name("ner-adapt.cfg")
 NERP_LABEL_MAP = {**LABEL_MAP, "IND": "ORG"}
 OVERLAP_RUN = 8
 
@@ -128,20 +131,32 @@ def write_docbin(nlp, sentences: Iterable[TaggedSentence], path: Path) -> None:
     DocBin(docs=to_docs(nlp, sentences)).to_disk(path)
 
 
-def train(corpora: NerCorpora, parts: list[str], work_dir: Path, output_dir: Path,
+def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_dir: Path,
           overrides: dict[str, object] | None = None) -> Path:
-    """Write DocBins and run ``spacy train``; returns the best model's directory."""
+    """Both training stages; returns the directory of the final model.
+
+    1. broad: every corpus in ``parts``, from scratch (``ner.cfg``);
+    2. adapt: the broad model, trained on ``adapt_parts`` alone (``ner-adapt.cfg``), so that it
+       takes idner-news-2k's conventions without forgetting what the other corpora taught it.
+
+    Both stages pick their best checkpoint on idner-news-2k dev.
+    """
     import spacy
     from spacy.cli.train import train as spacy_train
 
     blank = spacy.blank("id")
-    write_docbin(blank, build_training_set(corpora, parts), work_dir / "train.spacy")
-    dev = [retokenize(s)[0] for s in corpora.dev_sets()["idner-news-2k dev"]]
-    write_docbin(blank, dev, work_dir / "dev.spacy")
-    settings = {"paths.train": str(work_dir / "train.spacy"), "paths.dev": str(work_dir / "dev.spacy")}
-    settings.update(overrides or {})
-    spacy_train(CONFIG, output_dir, use_gpu=-1, overrides=settings)
-    return output_dir / "model-best"
+    dev = work_dir / "dev.spacy"
+    write_docbin(blank, [retokenize(s)[0] for s in corpora.dev_sets()["idner-news-2k dev"]], dev)
+    write_docbin(blank, build_training_set(corpora, parts), work_dir / "broad.spacy")
+    settings = {"paths.train": str(work_dir / "broad.spacy"), "paths.dev": str(dev), **(overrides or {})}
+    spacy_train(CONFIG, work_dir / "broad", use_gpu=-1, overrides=settings)
+    if not adapt_parts:
+        return work_dir / "broad" / "model-best"
+    write_docbin(blank, build_training_set(corpora, adapt_parts), work_dir / "adapt.spacy")
+    spacy_train(ADAPT_CONFIG, work_dir / "adapt", use_gpu=-1, overrides={
+        "paths.train": str(work_dir / "adapt.spacy"), "paths.dev": str(dev),
+        "paths.source": str(work_dir / "broad" / "model-best")})
+    return work_dir / "adapt" / "model-best"
 
 
 def _config_value(text: str) -> object:
@@ -163,15 +178,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"))
     parser.add_argument("--work-dir", type=Path, default=Path("build/ner"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
-    parser.add_argument("--parts", default="idner,nergrit,nerp", help="training corpora, comma-separated")
+    parser.add_argument("--parts", default="idner*3,nergrit,nerp", help="broad stage corpora, comma-separated")
+    parser.add_argument("--adapt-parts", default="idner", help="adapt stage corpora ('' to skip the stage)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="spaCy config override, e.g. training.max_steps=4000")
+                        help="broad stage spaCy config override, e.g. training.max_steps=4000")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     overrides = {key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}
     corpora = NerCorpora(args.corpora)
-    best = train(corpora, args.parts.split(","), args.work_dir, args.work_dir / "output", overrides)
+    best = train(corpora, args.parts.split(","), [p for p in args.adapt_parts.split(",") if p],
+                 args.work_dir, overrides)
     if args.model_dir.exists():
         shutil.rmtree(args.model_dir / "spacy", ignore_errors=True)
     shutil.copytree(best, args.model_dir / "spacy")

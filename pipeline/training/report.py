@@ -8,9 +8,10 @@ import logging
 from pathlib import Path
 
 from pipeline.cli import format_scores
-from pipeline.evaluate import evaluate_sets
+from pipeline.evaluate import evaluate_links, evaluate_sets, read_link_gold
 from pipeline.recognize import load_recognizer
 from pipeline.runner import DEFAULT_MODELS, set_threads
+from pipeline.tokenize import load_stanza
 from pipeline.training import tokenizer
 from pipeline.training.ner import NerCorpora
 
@@ -31,8 +32,13 @@ def main(argv: list[str] | None = None) -> None:
     tok_scores = tokenizer.score_on_test(files, args.models / "tokenizer")
     print("UD Indonesian GSD test (tokenizer + MWT), F1:",
           ", ".join(f"{k} {v:.2f}" for k, v in tok_scores.items()))
+    gold = read_link_gold(Path(__file__).resolve().parents[2] / "tests" / "data" / "linking-gold.jsonl")
+    link_scores, _ = evaluate_links(load_stanza(args.models / "tokenizer"), gold)
+    print(f"Alias linking (tests/data/linking-gold.jsonl, {link_scores['mentions']} mentions): "
+          f"pairwise precision {link_scores['precision']:.4f}, recall {link_scores['recall']:.4f}")
     if args.json:
-        args.json.write_text(json.dumps({"ner": ner_scores, "tokenizer": tok_scores}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"ner": ner_scores, "tokenizer": tok_scores, "linking": link_scores},
+                                        indent=2) + "\n")
 
 
 if __name__ == "__main__":
