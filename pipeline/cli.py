@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from pipeline import __version__
 from pipeline.errors import EntitasError
 
 logger = logging.getLogger("pipeline")
@@ -40,6 +41,7 @@ def clear_errors(command):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="entitas")
 @click.option("-v", "--verbose", count=True, help="Log progress (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 def cli(verbose: int, quiet: bool) -> None:

@@ -77,6 +77,9 @@ class Extractor:
         started = time.perf_counter()
         documents = list(read_documents(paths))
         self.timer.add("ingest", started)
+        return self.run_documents(documents, link_settings)
+
+    def run_documents(self, documents: Iterable[Document], link_settings: LinkSettings = NO_STEERING) -> Tables:
         tokenized, mentions = self.process(documents)
         started = time.perf_counter()
         linked, entities = link(tokenized, mentions, link_settings)

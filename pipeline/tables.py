@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +46,18 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("mentions", "int64", "how many mentions use this name (or write this acronym beside them)"),
         ("rule", "string", "canonical for the entity's own name, else the rule that linked it most often"),
     ],
+    "cooccurrence": [
+        ("entity_a", "string", "one entity of the pair (the smaller id)"),
+        ("entity_b", "string", "the other entity"),
+        ("canonical_a", "string", "canonical name of entity_a"),
+        ("canonical_b", "string", "canonical name of entity_b"),
+        ("label_a", "string", "label of entity_a"),
+        ("label_b", "string", "label of entity_b"),
+        ("sentences", "int64", "how many sentences mention both"),
+        ("documents", "int64", "in how many documents a sentence mentions both"),
+        ("example_doc_id", "string", "the document of the first such sentence"),
+        ("example_sentence", "string", "the first such sentence"),
+    ],
     "documents": [
         ("doc_id", "string", "file name without suffix (folder input) or the record's id"),
         ("source", "string", "the file (and line or row) it was read from"),
@@ -63,6 +76,7 @@ class Tables:
     mentions: pd.DataFrame
     entities: pd.DataFrame
     aliases: pd.DataFrame
+    cooccurrence: pd.DataFrame
     documents: pd.DataFrame
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
@@ -112,6 +126,8 @@ def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[Linked
     } for (eid, alias), rules in sorted(alias_rules.items())]
     aliases = frame("aliases", alias_rows)
 
+    cooccurrence = cooccurrence_frame(documents, linked, entities_df)
+
     per_doc = mentions.groupby("doc_id").size()
     document_rows = [{
         "doc_id": d.document.doc_id, "source": d.document.source,
@@ -120,7 +136,37 @@ def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[Linked
         "status": d.document.status, "error": d.document.error,
     } for d in documents]
     documents_df = frame("documents", document_rows).sort_values("doc_id", kind="stable")
-    return Tables(*(df.reset_index(drop=True) for df in (mentions, entities_df, aliases, documents_df)))
+    return Tables(*(df.reset_index(drop=True)
+                    for df in (mentions, entities_df, aliases, cooccurrence, documents_df)))
+
+
+def cooccurrence_frame(documents: Sequence[TokenizedDocument], linked: Sequence[LinkedMention],
+                       entities: pd.DataFrame) -> pd.DataFrame:
+    """Entity pairs that share a sentence: the edge list for network analysis."""
+    texts = {d.document.doc_id: d for d in documents}
+    in_sentence: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for lm in linked:
+        in_sentence[(lm.mention.doc_id, lm.mention.sentence)].add(lm.entity_id)
+    pairs: dict[tuple[str, str], dict] = {}
+    for (doc_id, sentence), ids in sorted(in_sentence.items()):
+        for a, b in combinations(sorted(ids), 2):
+            row = pairs.setdefault((a, b), {"sentences": 0, "docs": set(), "example": (doc_id, sentence)})
+            row["sentences"] += 1
+            row["docs"].add(doc_id)
+    info = entities.set_index("entity_id")
+    rows = []
+    for (a, b), row in pairs.items():
+        doc_id, index = row["example"]
+        sentence = texts[doc_id].sentences[index]
+        rows.append({
+            "entity_a": a, "entity_b": b,
+            "canonical_a": info.at[a, "canonical"], "canonical_b": info.at[b, "canonical"],
+            "label_a": info.at[a, "label"], "label_b": info.at[b, "label"], "sentences": row["sentences"],
+            "documents": len(row["docs"]), "example_doc_id": doc_id,
+            "example_sentence": texts[doc_id].document.text[sentence.start:sentence.end],
+        })
+    return frame("cooccurrence", rows).sort_values(
+        ["sentences", "entity_a", "entity_b"], ascending=[False, True, True], kind="stable")
 
 
 def write_tables(tables: Tables, out_dir: Path) -> list[Path]:

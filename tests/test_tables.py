@@ -25,3 +25,15 @@ def test_tables_are_sorted_and_deterministic(extractor, seed_tables, tmp_path):
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (tmp_path / "b" / f"{name}.csv").read_bytes()
     mentions = seed_tables.mentions
     assert mentions.equals(mentions.sort_values(["doc_id", "start_char", "end_char"]).reset_index(drop=True))
+
+
+def test_cooccurrence_pairs_share_a_sentence(seed_tables):
+    co = seed_tables.cooccurrence
+    assert len(co) > 0
+    assert (co["entity_a"] < co["entity_b"]).all()
+    mentions = seed_tables.mentions
+    for row in co.head(20).itertuples():
+        in_a = set(mentions.loc[mentions["entity_id"] == row.entity_a, ["doc_id", "sentence"]].itertuples(index=False))
+        in_b = set(mentions.loc[mentions["entity_id"] == row.entity_b, ["doc_id", "sentence"]].itertuples(index=False))
+        assert len(in_a & in_b) == row.sentences
+        assert row.example_sentence
