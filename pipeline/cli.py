@@ -49,6 +49,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
     Example: entitas extract seeds/ --out outputs/
     """
+    click.get_current_context().obj = {"progress": not quiet and sys.stderr.isatty()}
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -57,6 +58,8 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Folder the tables are written to.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv", show_default=True,
+              help="File format of the tables.")
 @click.option("--aliases", "alias_file", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of extra aliases: alias,canonical,label.")
 @click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -64,7 +67,7 @@ def cli(verbose: int, quiet: bool) -> None:
 @models_option
 @threads_option
 @clear_errors
-def extract(inputs: tuple[Path, ...], out_dir: Path, alias_file: Path | None, forbid_file: Path | None,
+def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, alias_file: Path | None, forbid_file: Path | None,
             models_dir: Path | None, threads: int) -> None:
     """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
 
@@ -78,11 +81,14 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, alias_file: Path | None, fo
     settings = LinkSettings(
         aliases=read_alias_file(alias_file) if alias_file else {},
         forbidden=read_forbidden_file(forbid_file) if forbid_file else frozenset())
-    extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads)
+    progress = (click.get_current_context().obj or {}).get("progress", False)
+    extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads, progress=progress)
     tables = extractor.run(inputs, settings)
-    for path in write_tables(tables, out_dir):
+    for path in write_tables(tables, out_dir, fmt):
         logger.info("wrote %s", path)
     docs = tables.documents
+    if (click.get_current_context().find_root().params.get("quiet")):
+        return
     click.echo(
         f"{len(docs)} documents ({int((docs['status'] != 'ok').sum())} not processed), "
         f"{len(tables.mentions)} mentions, {len(tables.entities)} entities -> {out_dir}/ "

@@ -52,25 +52,32 @@ def batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
 class Extractor:
     """Loads the shipped models once; ``run`` can be called for many inputs."""
 
-    def __init__(self, models_dir: Path = DEFAULT_MODELS, threads: int = 1, batch_size: int = 32):
+    def __init__(self, models_dir: Path = DEFAULT_MODELS, threads: int = 1, batch_size: int = 32,
+                 progress: bool = False):
         set_threads(threads)
+        self.progress = progress
         self.stanza = load_stanza(models_dir / "tokenizer")
         self.ner = load_recognizer(models_dir / "ner")
         self.batch_size = batch_size
         self.timer = StageTimer()
 
     def process(self, documents: Iterable[Document]) -> tuple[list[TokenizedDocument], list[list[Mention]]]:
+        from tqdm import tqdm
+
+        documents = list(documents)
         tokenized: list[TokenizedDocument] = []
         mentions: list[list[Mention]] = []
-        for batch in batches(documents, self.batch_size):
-            started = time.perf_counter()
-            batch_tokens = tokenize_documents(self.stanza, batch)
-            self.timer.add("tokenize", started)
-            started = time.perf_counter()
-            mentions.extend(recognize(self.ner, batch_tokens))
-            self.timer.add("recognize", started)
-            tokenized.extend(batch_tokens)
-            logger.info("processed %d documents", len(tokenized))
+        with tqdm(total=len(documents), unit="doc", desc="extract", disable=not self.progress) as bar:
+            for batch in batches(documents, self.batch_size):
+                started = time.perf_counter()
+                batch_tokens = tokenize_documents(self.stanza, batch)
+                self.timer.add("tokenize", started)
+                started = time.perf_counter()
+                mentions.extend(recognize(self.ner, batch_tokens))
+                self.timer.add("recognize", started)
+                tokenized.extend(batch_tokens)
+                bar.update(len(batch))
+                logger.debug("processed %d documents", len(tokenized))
         return tokenized, mentions
 
     def run(self, paths: Iterable[Path], link_settings: LinkSettings = NO_STEERING) -> Tables:

@@ -21,6 +21,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     "mentions": [
         ("doc_id", "string", "document the mention is in"),
         ("sentence", "int64", "index of its sentence in the document, from 0"),
+        ("sentence_text", "string", "the sentence it was found in"),
         ("start_char", "int64", "offset of its first character in the document as read"),
         ("end_char", "int64", "offset just past its last character in the document as read"),
         ("text", "string", "the mention as written"),
@@ -92,12 +93,13 @@ def frame(name: str, rows: Sequence[dict]) -> pd.DataFrame:
 
 def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[LinkedMention],
                  entities: Sequence[Entity]) -> Tables:
-    by_doc = {d.document.doc_id: d.document for d in documents}
+    by_doc = {d.document.doc_id: d for d in documents}
     mention_rows = []
     for lm in linked:
-        m, doc = lm.mention, by_doc[lm.mention.doc_id]
+        m, tokenized = lm.mention, by_doc[lm.mention.doc_id]
+        doc, sentence = tokenized.document, tokenized.sentences[lm.mention.sentence]
         mention_rows.append({
-            "doc_id": m.doc_id, "sentence": m.sentence,
+            "doc_id": m.doc_id, "sentence": m.sentence, "sentence_text": doc.text[sentence.start:sentence.end],
             "start_char": doc.to_source(m.start), "end_char": doc.to_source(m.end),
             "text": m.text, "label": m.label, "confidence": m.confidence, "entity_id": lm.entity_id, "name": lm.name,
             "role": lm.role, "rule": lm.rule, "zone": m.zone,
@@ -169,14 +171,38 @@ def cooccurrence_frame(documents: Sequence[TokenizedDocument], linked: Sequence[
         ["sentences", "entity_a", "entity_b"], ascending=[False, True, True], kind="stable")
 
 
-def write_tables(tables: Tables, out_dir: Path) -> list[Path]:
-    """Write each table as CSV, atomically (a reader never sees half a file)."""
+FORMATS = ("csv", "parquet", "jsonl")
+
+# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ' to text cells a spreadsheet would read as a formula (CSV output only)."""
+    out = df.copy()
+    for column in out.columns:
+        if pd.api.types.is_string_dtype(out[column]):
+            values = out[column]
+            risky = values.str.startswith(FORMULA_STARTS).fillna(False)
+            out.loc[risky, column] = "'" + values[risky]
+    return out
+
+
+def write_tables(tables: Tables, out_dir: Path, fmt: str = "csv") -> list[Path]:
+    """Write each table, atomically: a reader never sees half a file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, df in tables.items():
-        path = out_dir / f"{name}.csv"
-        tmp = path.with_suffix(".csv.tmp")
-        df.to_csv(tmp, index=False, lineterminator="\n")
+        path = out_dir / f"{name}.{fmt}"
+        tmp = path.with_name(f".{path.name}.tmp")
+        if fmt == "csv":
+            neutralise_formulas(df).to_csv(tmp, index=False, lineterminator="\n")
+        elif fmt == "parquet":
+            df.to_parquet(tmp, index=False)
+        elif fmt == "jsonl":
+            df.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         tmp.replace(path)
         written.append(path)
     return written

@@ -36,10 +36,16 @@ def test_missing_model_names_the_file_and_the_fix(tmp_path):
     assert "make train-tokenizer" in result.output
 
 
-def test_every_command_is_in_the_readme():
+def test_every_command_and_option_is_in_the_readme():
     readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
-    for name in cli.commands:
+    for option in cli.params:
+        assert all(flag in readme for flag in option.opts), option.opts
+    for name, command in cli.commands.items():
         assert f"entitas {name}" in readme, name
+        for option in command.params:
+            flags = option.opts if option.param_type_name == "option" else []
+            assert all(flag in readme for flag in flags if flag.startswith("--")), (name, flags)
+        assert "Example:" in command.help, name
 
 
 def test_evaluate_ner_writes_predictions_and_scores(tmp_path):

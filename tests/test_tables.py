@@ -37,3 +37,29 @@ def test_cooccurrence_pairs_share_a_sentence(seed_tables):
         in_b = set(mentions.loc[mentions["entity_id"] == row.entity_b, ["doc_id", "sentence"]].itertuples(index=False))
         assert len(in_a & in_b) == row.sentences
         assert row.example_sentence
+
+
+def test_formats_keep_the_same_rows(seed_tables, tmp_path):
+    write_tables(seed_tables, tmp_path / "p", "parquet")
+    write_tables(seed_tables, tmp_path / "j", "jsonl")
+    for name, df in seed_tables.items():
+        parquet = pd.read_parquet(tmp_path / "p" / f"{name}.parquet")
+        assert parquet.dtypes.to_dict() == df.dtypes.to_dict()
+        assert parquet.equals(df)
+        jsonl = pd.read_json(tmp_path / "j" / f"{name}.jsonl", lines=True, dtype=False)
+        assert len(jsonl) == len(df) and list(jsonl.columns) == list(df.columns)
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
+    from pipeline.tables import neutralise_formulas
+
+    df = pd.DataFrame({"text": ["=HYPERLINK(\"x\")", "+62 812", "-", "@user", "Jakarta"], "n": [1, 2, 3, 4, 5]})
+    df = df.astype({"text": "string"})
+    safe = neutralise_formulas(df)
+    assert list(safe["text"]) == ["'=HYPERLINK(\"x\")", "'+62 812", "'-", "'@user", "Jakarta"]
+    assert list(safe["n"]) == [1, 2, 3, 4, 5]
+
+
+def test_mentions_carry_their_sentence(seed_tables):
+    for row in seed_tables.mentions.itertuples():
+        assert row.text in row.sentence_text
