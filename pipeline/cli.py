@@ -95,6 +95,26 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, alias_file: Path 
         f"in {time.perf_counter() - started:.1f}s", err=True)
 
 
+@cli.command()
+@click.argument("tables_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The HTML file to write (default: TABLES_DIR/report.html).")
+@clear_errors
+def report(tables_dir: Path, out_file: Path | None) -> None:
+    """Write a single-file HTML report of extracted tables, viewable offline.
+
+    Example: entitas report outputs/ --out outputs/report.html
+    """
+    from pipeline.report import read_tables, render_report, source_texts
+
+    tables = read_tables(tables_dir)
+    out_file = out_file or tables_dir / "report.html"
+    tmp = out_file.with_name(f".{out_file.name}.tmp")
+    tmp.write_text(render_report(tables, source_texts(tables.documents)), encoding="utf-8")
+    tmp.replace(out_file)
+    click.echo(f"report -> {out_file}", err=True)
+
+
 @cli.command("evaluate-ner")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),

@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"))
     parser.add_argument("--work-dir", type=Path, default=Path("build/ner"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
-    parser.add_argument("--parts", default="idner*3,nergrit,nerp", help="broad stage corpora, comma-separated")
+    parser.add_argument("--parts", default="idner*2,nergrit,nerp,twitter", help="broad stage corpora, comma-separated")
     parser.add_argument("--adapt-parts", default="idner", help="adapt stage corpora ('' to skip the stage)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="broad stage spaCy config override, e.g. training.max_steps=4000")
