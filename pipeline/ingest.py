@@ -92,14 +92,22 @@ def failed_document(doc_id: str, source: str, error: str) -> Document:
     return Document(doc_id, source, "", status="error", error=error)
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM); anything else is an error, not a guess."""
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and its encoding: UTF-8 (with or without BOM) or, failing that, the most likely
+    legacy encoding (Windows-1252 and the like, as charset-normalizer detects it)."""
     if b"\x00" in data[:4096]:
         raise InputError("binary file (NUL bytes)")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        utf8_error = exc
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data).best()
+    if guess is None or guess.encoding in ("utf_8", "utf_8_sig"):
+        raise InputError(f"not UTF-8 text ({utf8_error.reason} at byte {utf8_error.start}) "
+                         "and no other text encoding fits")
+    return str(guess), guess.encoding
 
 
 def iter_input_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
@@ -127,11 +135,13 @@ def read_documents(paths: Iterable[Path], text_column: str = "text", id_column: 
     for path, stem in iter_input_files(paths):
         suffix = path.suffix.lower()
         try:
-            text = decode(path.read_bytes())
+            text, encoding = decode(path.read_bytes())
         except (OSError, InputError) as exc:
             logger.warning("%s: %s", path, exc)
             yield failed_document(stem, str(path), str(exc))
             continue
+        if encoding != "utf-8":
+            logger.warning("%s: not UTF-8, read as %s", path, encoding)
         if suffix == ".jsonl":
             yield from _jsonl_documents(path, stem, text, text_column, id_column)
         elif suffix == ".csv":

@@ -48,9 +48,27 @@ def load_stanza(model_dir: Path, use_mwt: bool = True):
         raise ModelError(f"cannot load tokenizer models from {model_dir}: {exc}; {REBUILD_HINT}") from exc
 
 
-def paragraphs(text: str) -> list[tuple[int, str]]:
-    """Non-blank lines with their offsets: news paragraphs, never joined into one sentence."""
-    return [(m.start(), m.group()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+MAX_PARAGRAPH = 5000  # characters; longer lines (a whole page on one line) are cut
+
+
+def paragraphs(text: str, limit: int = MAX_PARAGRAPH) -> list[tuple[int, str]]:
+    """Non-blank lines with their offsets: news paragraphs, never joined into one sentence.
+
+    A line longer than ``limit`` is cut after the last sentence end (or else the last space)
+    before the limit, so that memory and time per piece stay bounded whatever the input.
+    """
+    pieces = []
+    for match in re.finditer(r"[^\n]*\S[^\n]*", text):
+        start, line = match.start(), match.group()
+        while len(line) > limit:
+            window = line[:limit]
+            cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+            cut = cut + 2 if cut > limit // 2 else (window.rfind(" ") + 1 or limit)
+            pieces.append((start, line[:cut]))
+            start, line = start + cut, line[cut:]
+        if line.strip():
+            pieces.append((start, line))
+    return pieces
 
 
 # Scraped pages lose line breaks: "HamasMuhammad Deif", "Al ArabiyaJumat", "Israel.Pemimpin".

@@ -68,3 +68,11 @@ def test_glued_tokens_in_running_text(stanza_nlp):
     [doc] = tokenize_documents(stanza_nlp, [make_document("d", "mem", text)])
     words = [t.text for s in doc.sentences for t in s.tokens]
     assert "Hamas" in words and "Muhammad" in words and "Arabiya" in words and "Jumat" in words
+
+
+def test_a_very_long_line_is_cut_into_bounded_pieces():
+    text = ("Presiden Joko Widodo tiba di Jakarta. " * 400) + "x" * 7000
+    pieces = paragraphs(text, limit=1000)
+    assert all(len(p) <= 1000 for _, p in pieces)
+    assert "".join(p for _, p in pieces) == text
+    assert all(text[o:o + len(p)] == p for o, p in pieces)
