@@ -20,7 +20,7 @@ from pipeline.recognize import recognize
 from pipeline.runner import DEFAULT_MODELS, Extractor
 from pipeline.tables import build_tables
 from pipeline.tokenize import tokenize_documents
-from pipeline.types import Document
+from pipeline.types import Document, ProcessedDocument
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -66,8 +66,9 @@ def run(n_tokens: int, threads: int, corpora: Path | None, batch_size: int) -> d
     recognize_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    linked, entities = link(tokenized, mentions)
-    build_tables(tokenized, linked, entities)
+    processed = [ProcessedDocument.of(t, m) for t, m in zip(tokenized, mentions, strict=True)]
+    linked, entities = link(processed)
+    build_tables(processed, linked, entities)
     link_tables_s = time.perf_counter() - started
 
     whole_s = tokenize_s + recognize_s + link_tables_s

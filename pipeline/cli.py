@@ -60,6 +60,11 @@ def cli(verbose: int, quiet: bool) -> None:
               show_default=True, help="Folder the tables are written to.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv", show_default=True,
               help="File format of the tables.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of per-document results reused by later runs (default: OUT/.cache).")
+@click.option("--no-cache", is_flag=True, help="Process every document again and keep no cache.")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=32, show_default=True,
+              help="Documents per batch through the models.")
 @click.option("--aliases", "alias_file", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of extra aliases: alias,canonical,label.")
 @click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -67,8 +72,9 @@ def cli(verbose: int, quiet: bool) -> None:
 @models_option
 @threads_option
 @clear_errors
-def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, alias_file: Path | None, forbid_file: Path | None,
-            models_dir: Path | None, threads: int) -> None:
+def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path | None, no_cache: bool,
+            batch_size: int, alias_file: Path | None, forbid_file: Path | None, models_dir: Path | None,
+            threads: int) -> None:
     """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
 
     Example: entitas extract seeds/ --out outputs/ --aliases my-aliases.csv
@@ -82,7 +88,8 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, alias_file: Path 
         aliases=read_alias_file(alias_file) if alias_file else {},
         forbidden=read_forbidden_file(forbid_file) if forbid_file else frozenset())
     progress = (click.get_current_context().obj or {}).get("progress", False)
-    extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads, progress=progress)
+    extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads, progress=progress, batch_size=batch_size,
+                          cache_dir=None if no_cache else cache_dir or out_dir / ".cache")
     tables = extractor.run(inputs, settings)
     for path in write_tables(tables, out_dir, fmt):
         logger.info("wrote %s", path)

@@ -16,7 +16,7 @@ from pipeline.ingest import make_document
 from pipeline.link import NO_STEERING, LinkSettings, link
 from pipeline.recognize import tag_token_lists
 from pipeline.tokenize import tokenize_documents
-from pipeline.types import Mention
+from pipeline.types import Mention, ProcessedDocument
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,10 @@ def evaluate_links(stanza_nlp, gold_docs: Sequence[GoldLinks],
     """Link the gold mentions with the product's linker; returns scores and the wrong pairs."""
     documents = [make_document(g.doc_id, "gold", g.text) for g in gold_docs]
     tokenized = tokenize_documents(stanza_nlp, documents)
-    mentions = [[Mention(g.doc_id, 0, start, end, g.text[start:end], label) for start, end, label, _ in g.mentions]
-                for g in gold_docs]
-    linked, _ = link(tokenized, mentions, settings)
+    processed = [ProcessedDocument.of(t, [Mention(g.doc_id, 0, start, end, g.text[start:end], label)
+                                          for start, end, label, _ in g.mentions])
+                 for t, g in zip(tokenized, gold_docs, strict=True)]
+    linked, _ = link(processed, settings)
     gold = [entity for g in gold_docs for *_, entity in g.mentions]
     predicted = [lm.entity_id for lm in linked]
     texts = [lm.mention.text for lm in linked]

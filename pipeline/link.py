@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.types import Entity, LinkedMention, Mention, TokenizedDocument
+from pipeline.types import Entity, LinkedMention, Mention, ProcessedDocument
 
 # Words before a name that say what a person is, not who: honorifics, ranks, offices.
 ROLE_WORDS = frozenset("""
@@ -286,11 +286,10 @@ def acronym_pairs(parsed: Sequence[ParsedName]) -> dict[str, str]:
     return pairs
 
 
-def link_document(document: TokenizedDocument, mentions: Sequence[Mention],
-                  settings: LinkSettings = NO_STEERING) -> LinkedDocument:
+def link_document(document: ProcessedDocument, settings: LinkSettings = NO_STEERING) -> LinkedDocument:
     text = document.document.text
-    clitic_at = {t.end: t.clitic_start for s in document.sentences for t in s.tokens if t.clitic_start}
-    parsed = [parse_mention(m, text, clitic_at) for m in mentions]
+    clitic_at = dict(document.clitics)
+    parsed = [parse_mention(m, text, clitic_at) for m in document.mentions]
     parsed = [_apply_user_alias(p, settings) for p in parsed]
     pairs = acronym_pairs(parsed)
     clusters: list[Cluster] = []
@@ -434,10 +433,10 @@ def _join_variants(groups: _UnionFind, nodes: Iterable[tuple[str, str]], setting
                     groups.union((label, a), (label, b))
 
 
-def link(documents: Sequence[TokenizedDocument], mentions: Sequence[Sequence[Mention]],
+def link(documents: Sequence[ProcessedDocument],
          settings: LinkSettings = NO_STEERING) -> tuple[list[LinkedMention], list[Entity]]:
     """Link within each document, then merge clusters across documents (module docstring)."""
-    linked_docs = [link_document(d, m, settings) for d, m in zip(documents, mentions, strict=True)]
+    linked_docs = [link_document(d, settings) for d in documents]
 
     # A shorter name (an acronym, say) joins documents only if it stands for one full name in all.
     expansions: dict[tuple[str, str], set[str]] = defaultdict(set)

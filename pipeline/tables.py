@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.link import RULE_ORDER
-from pipeline.types import Entity, LinkedMention, TokenizedDocument
+from pipeline.types import Entity, LinkedMention, ProcessedDocument
 
 SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     "mentions": [
@@ -91,15 +91,15 @@ def frame(name: str, rows: Sequence[dict]) -> pd.DataFrame:
     return df.astype({column: dtype for column, dtype, _ in schema})
 
 
-def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[LinkedMention],
+def build_tables(documents: Sequence[ProcessedDocument], linked: Sequence[LinkedMention],
                  entities: Sequence[Entity]) -> Tables:
     by_doc = {d.document.doc_id: d for d in documents}
     mention_rows = []
     for lm in linked:
-        m, tokenized = lm.mention, by_doc[lm.mention.doc_id]
-        doc, sentence = tokenized.document, tokenized.sentences[lm.mention.sentence]
+        m, processed = lm.mention, by_doc[lm.mention.doc_id]
+        doc = processed.document
         mention_rows.append({
-            "doc_id": m.doc_id, "sentence": m.sentence, "sentence_text": doc.text[sentence.start:sentence.end],
+            "doc_id": m.doc_id, "sentence": m.sentence, "sentence_text": processed.sentence_text(m.sentence),
             "start_char": doc.to_source(m.start), "end_char": doc.to_source(m.end),
             "text": m.text, "label": m.label, "confidence": m.confidence, "entity_id": lm.entity_id, "name": lm.name,
             "role": lm.role, "rule": lm.rule, "zone": m.zone,
@@ -142,7 +142,7 @@ def build_tables(documents: Sequence[TokenizedDocument], linked: Sequence[Linked
                     for df in (mentions, entities_df, aliases, cooccurrence, documents_df)))
 
 
-def cooccurrence_frame(documents: Sequence[TokenizedDocument], linked: Sequence[LinkedMention],
+def cooccurrence_frame(documents: Sequence[ProcessedDocument], linked: Sequence[LinkedMention],
                        entities: pd.DataFrame) -> pd.DataFrame:
     """Entity pairs that share a sentence: the edge list for network analysis."""
     texts = {d.document.doc_id: d for d in documents}
@@ -159,13 +159,12 @@ def cooccurrence_frame(documents: Sequence[TokenizedDocument], linked: Sequence[
     rows = []
     for (a, b), row in pairs.items():
         doc_id, index = row["example"]
-        sentence = texts[doc_id].sentences[index]
         rows.append({
             "entity_a": a, "entity_b": b,
             "canonical_a": info.at[a, "canonical"], "canonical_b": info.at[b, "canonical"],
             "label_a": info.at[a, "label"], "label_b": info.at[b, "label"], "sentences": row["sentences"],
             "documents": len(row["docs"]), "example_doc_id": doc_id,
-            "example_sentence": texts[doc_id].document.text[sentence.start:sentence.end],
+            "example_sentence": texts[doc_id].sentence_text(index),
         })
     return frame("cooccurrence", rows).sort_values(
         ["sentences", "entity_a", "entity_b"], ascending=[False, True, True], kind="stable")

@@ -7,6 +7,7 @@ of the document; ``Document.to_source`` maps it back into the text as it was rea
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -105,3 +106,32 @@ class Entity:
     canonical: str
     label: str
     aliases: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ProcessedDocument:
+    """A document after tokenize and recognize: what linking and the tables need, tokens dropped.
+
+    Kept small on purpose: a run holds one per document until the tables are written.
+    """
+
+    document: Document
+    sentences: tuple[tuple[int, int], ...]  # (start, end) of each sentence
+    n_tokens: int
+    clitics: tuple[tuple[int, int], ...] = ()  # (token end, clitic start) for -nya and the like
+    mentions: tuple[Mention, ...] = ()
+
+    @classmethod
+    def of(cls, tokenized: TokenizedDocument, mentions: Sequence[Mention]) -> ProcessedDocument:
+        return cls(
+            tokenized.document,
+            tuple((s.start, s.end) for s in tokenized.sentences),
+            tokenized.n_tokens,
+            tuple((t.end, t.clitic_start) for s in tokenized.sentences for t in s.tokens
+                  if t.clitic_start is not None),
+            tuple(mentions),
+        )
+
+    def sentence_text(self, index: int) -> str:
+        start, end = self.sentences[index]
+        return self.document.text[start:end]

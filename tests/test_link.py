@@ -1,6 +1,6 @@
 from pipeline.ingest import make_document
 from pipeline.link import is_variant, link, split_role
-from pipeline.types import Mention, TokenizedDocument
+from pipeline.types import Mention, ProcessedDocument
 
 
 def mentions_in(doc_id, text, spans):
@@ -13,10 +13,13 @@ def mentions_in(doc_id, text, spans):
     return found
 
 
+def processed(doc_id, text, spans, clitics=()):
+    return ProcessedDocument(make_document(doc_id, "mem", text), ((0, len(text)),), len(text.split()),
+                             clitics, tuple(mentions_in(doc_id, text, spans)))
+
+
 def run_link(docs):
-    tokenized = [TokenizedDocument(make_document(doc_id, "mem", text), ()) for doc_id, text, _ in docs]
-    mentions = [mentions_in(doc_id, text, spans) for doc_id, text, spans in docs]
-    linked, entities = link(tokenized, mentions)
+    linked, entities = link([processed(doc_id, text, spans) for doc_id, text, spans in docs])
     return {(lm.mention.doc_id, lm.mention.text): lm for lm in linked}, {e.entity_id: e for e in entities}
 
 
@@ -58,8 +61,7 @@ def test_same_name_across_documents_has_one_stable_id():
 
 def test_labels_keep_entities_apart():
     text = "Gaza diserang. Gaza menolak."
-    tokenized = [TokenizedDocument(make_document("d", "mem", text), ())]
-    linked, entities = link(tokenized, [mentions_in("d", text, [("Gaza", "LOC"), ("Gaza", "ORG")])])
+    linked, entities = link([processed("d", text, [("Gaza", "LOC"), ("Gaza", "ORG")])])
     assert linked[0].entity_id != linked[1].entity_id
     assert sorted(e.label for e in entities) == ["LOC", "ORG"]
 
@@ -101,8 +103,7 @@ def test_transliteration_variants_merge_but_different_people_do_not():
 
 def test_hyphens_and_case_do_not_split_a_name():
     text = "Yerusalem al-Quds dan Yerusalem Al Quds."
-    tokenized = [TokenizedDocument(make_document("d", "mem", text), ())]
-    linked, _ = link(tokenized, [mentions_in("d", text, [("Yerusalem al-Quds", "LOC"), ("Yerusalem Al Quds", "LOC")])])
+    linked, _ = link([processed("d", text, [("Yerusalem al-Quds", "LOC"), ("Yerusalem Al Quds", "LOC")])])
     assert linked[0].entity_id == linked[1].entity_id
 
 
@@ -127,8 +128,7 @@ def test_user_aliases_and_forbidden_merges(tmp_path):
     settings = LinkSettings(read_alias_file(tmp_path / "aliases.csv"), read_forbidden_file(tmp_path / "forbid.csv"))
     text = "Joko Widodo di Tehran. Jokowi di Teheran."
     spans = [("Joko Widodo", "PER"), ("Tehran", "LOC"), ("Jokowi", "PER"), ("Teheran", "LOC")]
-    tokenized = [TokenizedDocument(make_document("d", "mem", text), ())]
-    linked, _ = link(tokenized, [mentions_in("d", text, spans)], settings)
+    linked, _ = link([processed("d", text, spans)], settings)
     by_text = {lm.mention.text: lm for lm in linked}
     assert by_text["Jokowi"].entity_id == by_text["Joko Widodo"].entity_id
     assert by_text["Jokowi"].rule == "user"
@@ -147,13 +147,9 @@ def test_alias_file_needs_its_columns(tmp_path):
 
 
 def test_clitic_is_not_part_of_the_name():
-    from pipeline.types import Sentence, Token
-
     text = "Jakarta macet. Jakartanya sepi."
-    start = text.index("Jakartanya")
-    token = Token(start, start + 10, "Jakartanya", clitic_start=start + 7)
-    doc = TokenizedDocument(make_document("d", "mem", text), (Sentence(0, start, start + 10, (token,)),))
-    linked, _ = link([doc], [mentions_in("d", text, [("Jakarta", "LOC"), ("Jakartanya", "LOC")])])
+    end = text.index("Jakartanya") + 10
+    linked, _ = link([processed("d", text, [("Jakarta", "LOC"), ("Jakartanya", "LOC")], clitics=((end, end - 3),))])
     assert linked[0].entity_id == linked[1].entity_id
     assert linked[1].name == "Jakarta"
 
@@ -170,8 +166,7 @@ def test_place_designators_and_organisation_short_names():
             "Wali Kota Bekasi Tri Adhianto meninjau Bekasi Timur. Di Bekasi air surut.")
     spans = [("Persib Bandung", "ORG"), ("Bandung", "LOC"), ("Persib", "ORG"), ("Kota Bekasi", "LOC"),
              ("Bekasi", "LOC"), ("Tri Adhianto", "PER"), ("Bekasi Timur", "LOC"), ("Bekasi", "LOC")]
-    tokenized = [TokenizedDocument(make_document("d", "mem", text), ())]
-    linked, _ = link(tokenized, [mentions_in("d", text, spans)])
+    linked, _ = link([processed("d", text, spans)])
     ids = [lm.entity_id for lm in linked]
     assert ids[2] == ids[0]  # Persib -> Persib Bandung
     assert ids[1] != ids[0]  # the city is not the club
