@@ -132,7 +132,7 @@ def write_docbin(nlp, sentences: Iterable[TaggedSentence], path: Path) -> None:
 
 
 def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_dir: Path,
-          overrides: dict[str, object] | None = None) -> Path:
+          overrides: dict[str, object] | None = None, config: Path = CONFIG) -> Path:
     """Both training stages; returns the directory of the final model.
 
     1. broad: every corpus in ``parts``, from scratch (``ner.cfg``);
@@ -149,7 +149,7 @@ def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_di
     write_docbin(blank, [retokenize(s)[0] for s in corpora.dev_sets()["idner-news-2k dev"]], dev)
     write_docbin(blank, build_training_set(corpora, parts), work_dir / "broad.spacy")
     settings = {"paths.train": str(work_dir / "broad.spacy"), "paths.dev": str(dev), **(overrides or {})}
-    spacy_train(CONFIG, work_dir / "broad", use_gpu=-1, overrides=settings)
+    spacy_train(config, work_dir / "broad", use_gpu=-1, overrides=settings)
     if not adapt_parts:
         return work_dir / "broad" / "model-best"
     write_docbin(blank, build_training_set(corpora, adapt_parts), work_dir / "adapt.spacy")
@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
     parser.add_argument("--parts", default="idner*2,nergrit,nerp,twitter", help="broad stage corpora, comma-separated")
     parser.add_argument("--adapt-parts", default="idner", help="adapt stage corpora ('' to skip the stage)")
+    parser.add_argument("--config", type=Path, default=CONFIG, help="broad stage spaCy config")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="broad stage spaCy config override, e.g. training.max_steps=4000")
     args = parser.parse_args(argv)
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     overrides = {key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}
     corpora = NerCorpora(args.corpora)
     best = train(corpora, args.parts.split(","), [p for p in args.adapt_parts.split(",") if p],
-                 args.work_dir, overrides)
+                 args.work_dir, overrides, args.config)
     if args.model_dir.exists():
         shutil.rmtree(args.model_dir / "spacy", ignore_errors=True)
     shutil.copytree(best, args.model_dir / "spacy")
