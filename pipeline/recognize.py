@@ -87,17 +87,17 @@ def parse_with_confidence(nlp, docs: Sequence) -> list[list[tuple[int, int, str,
     active = [(i, state) for i, state in enumerate(states) if not state.is_final()]
     while active:
         scores = np.ascontiguousarray(step_model.predict([state for _, state in active]), dtype="f")
-        for row, (i, state) in enumerate(active):
-            token = state.B(0)
-            key = (inside[i], token == len(docs[i]) - 1)
-            if key not in masks:
-                masks[key] = _valid_moves(class_names, *key)
-            valid = scores[row][masks[key]]
-            best = int(np.flatnonzero(masks[key])[valid.argmax()])
-            exp = np.exp(valid - valid.max())
-            move_probs[i][token] = exp.max() / exp.sum()
-            scores[row][~masks[key]] = -np.inf
-            action, _, label = class_names[best].partition("-")
+        tokens = [state.B(0) for _, state in active]
+        keys = [(inside[i], token == len(docs[i]) - 1) for (i, _), token in zip(active, tokens, strict=True)]
+        for key in set(keys) - masks.keys():
+            masks[key] = _valid_moves(class_names, *key)
+        valid = np.stack([masks[key] for key in keys])
+        scores[~valid] = -np.inf  # the NER then takes the same best valid move as it would itself
+        best = scores.argmax(axis=1)
+        p_best = 1.0 / np.exp(scores - scores.max(axis=1, keepdims=True)).sum(axis=1)
+        for row, ((i, _), token) in enumerate(zip(active, tokens, strict=True)):
+            move_probs[i][token] = p_best[row]
+            action, _, label = class_names[best[row]].partition("-")
             inside[i] = label if action in ("B", "I") else ""
         ner.transition_states([state for _, state in active], scores)
         active = [(i, state) for i, state in active if not state.is_final()]
