@@ -65,6 +65,11 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.option("--no-cache", is_flag=True, help="Process every document again and keep no cache.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=32, show_default=True,
               help="Documents per batch through the models.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where documents are processed: this process, or Dask workers.")
+@click.option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786); default: a local cluster.")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Worker processes of the local Dask cluster.")
 @click.option("--aliases", "alias_file", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of extra aliases: alias,canonical,label.")
 @click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -73,14 +78,14 @@ def cli(verbose: int, quiet: bool) -> None:
 @threads_option
 @clear_errors
 def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path | None, no_cache: bool,
-            batch_size: int, alias_file: Path | None, forbid_file: Path | None, models_dir: Path | None,
-            threads: int) -> None:
+            batch_size: int, engine: str, scheduler: str | None, workers: int, alias_file: Path | None,
+            forbid_file: Path | None, models_dir: Path | None, threads: int) -> None:
     """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
 
     Example: entitas extract seeds/ --out outputs/ --aliases my-aliases.csv
     """
     from pipeline.link import LinkSettings, read_alias_file, read_forbidden_file
-    from pipeline.runner import DEFAULT_MODELS, Extractor
+    from pipeline.runner import DEFAULT_MODELS, DaskExtractor, Extractor
     from pipeline.tables import write_tables
 
     started = time.perf_counter()
@@ -88,9 +93,16 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path |
         aliases=read_alias_file(alias_file) if alias_file else {},
         forbidden=read_forbidden_file(forbid_file) if forbid_file else frozenset())
     progress = (click.get_current_context().obj or {}).get("progress", False)
-    extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads, progress=progress, batch_size=batch_size,
-                          cache_dir=None if no_cache else cache_dir or out_dir / ".cache")
-    tables = extractor.run(inputs, settings)
+    common = {"batch_size": batch_size, "progress": progress,
+              "cache_dir": None if no_cache else cache_dir or out_dir / ".cache"}
+    if engine == "dask":
+        extractor = DaskExtractor(models_dir or DEFAULT_MODELS, scheduler=scheduler, workers=workers, **common)
+        try:
+            tables = extractor.run(inputs, settings)
+        finally:
+            extractor.close()
+    else:
+        tables = Extractor(models_dir or DEFAULT_MODELS, threads=threads, **common).run(inputs, settings)
     for path in write_tables(tables, out_dir, fmt):
         logger.info("wrote %s", path)
     docs = tables.documents

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.cache import DocumentCache, models_fingerprint
+from pipeline.errors import ModelError
 from pipeline.ingest import read_documents
 from pipeline.link import NO_STEERING, LinkSettings, link
 from pipeline.recognize import load_recognizer, recognize
@@ -50,51 +52,46 @@ def batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
-class Extractor:
-    """Loads the shipped models once; ``run`` can be called for many inputs."""
+class Engine:
+    """What every engine shares: the per-document cache, then linking and tables at the end."""
 
-    def __init__(self, models_dir: Path = DEFAULT_MODELS, threads: int = 1, batch_size: int = 32,
-                 progress: bool = False, cache_dir: Path | None = None):
-        set_threads(threads)
-        self.progress = progress
-        self.stanza = load_stanza(models_dir / "tokenizer")
-        self.ner = load_recognizer(models_dir / "ner")
+    def __init__(self, models_dir: Path, batch_size: int, progress: bool, cache_dir: Path | None):
+        self.models_dir = models_dir
         self.batch_size = batch_size
+        self.progress = progress
         self.cache = DocumentCache(cache_dir, models_fingerprint(models_dir)) if cache_dir else None
         self.timer = StageTimer()
 
-    def process_batch(self, batch: list[Document]) -> list[ProcessedDocument]:
-        """Tokenize and recognize the documents the cache does not already hold."""
+    def lookup(self, batch: list[Document]) -> tuple[list[ProcessedDocument | None], list[Document]]:
+        """The cached result of each document (or None), and the documents still to process."""
         cached = [self.cache.get(d) if self.cache else None for d in batch]
-        todo = [d for d, hit in zip(batch, cached, strict=True) if hit is None]
-        started = time.perf_counter()
-        tokenized = tokenize_documents(self.stanza, todo)
-        self.timer.add("tokenize", started)
-        started = time.perf_counter()
-        mentions = recognize(self.ner, tokenized)
-        self.timer.add("recognize", started)
-        fresh = iter([ProcessedDocument.of(t, m) for t, m in zip(tokenized, mentions, strict=True)])
-        processed = [hit or next(fresh) for hit in cached]
+        return cached, [d for d, hit in zip(batch, cached, strict=True) if hit is None]
+
+    def complete(self, cached: list[ProcessedDocument | None],
+                 fresh: list[ProcessedDocument]) -> list[ProcessedDocument]:
+        """The batch in order, the fresh results stored in the cache."""
+        new = iter(fresh)
+        processed = [hit or next(new) for hit in cached]
         if self.cache:
-            for hit, result in zip(cached, processed, strict=True):
-                if hit is None and result.document.status == "ok":
+            for result in fresh:
+                if result.document.status == "ok":
                     self.cache.put(result)
         return processed
 
     def process(self, documents: Iterable[Document]) -> Iterator[ProcessedDocument]:
-        """Documents flow through in batches; only their light results are kept."""
-        from tqdm import tqdm
-
-        with tqdm(unit="doc", desc="extract", disable=not self.progress) as bar:
-            for batch in batches(documents, self.batch_size):
-                yield from self.process_batch(batch)
-                bar.update(len(batch))
+        raise NotImplementedError
 
     def run(self, paths: Iterable[Path], link_settings: LinkSettings = NO_STEERING) -> Tables:
         return self.run_documents(read_documents(paths), link_settings)
 
     def run_documents(self, documents: Iterable[Document], link_settings: LinkSettings = NO_STEERING) -> Tables:
-        processed = list(self.process(documents))
+        from tqdm import tqdm
+
+        with tqdm(unit="doc", desc="extract", disable=not self.progress) as bar:
+            processed = []
+            for result in self.process(documents):
+                processed.append(result)
+                bar.update(1)
         if self.cache:
             logger.info("%d of %d documents came from the cache", self.cache.hits, len(processed))
         started = time.perf_counter()
@@ -104,3 +101,84 @@ class Extractor:
         tables = build_tables(processed, linked, entities)
         self.timer.add("tables", started)
         return tables
+
+
+class Extractor(Engine):
+    """The local engine: loads the shipped models once; ``run`` can be called for many inputs."""
+
+    def __init__(self, models_dir: Path = DEFAULT_MODELS, threads: int = 1, batch_size: int = 32,
+                 progress: bool = False, cache_dir: Path | None = None):
+        super().__init__(models_dir, batch_size, progress, cache_dir)
+        set_threads(threads)
+        self.stanza = load_stanza(models_dir / "tokenizer")
+        self.ner = load_recognizer(models_dir / "ner")
+
+    def compute(self, documents: list[Document]) -> list[ProcessedDocument]:
+        """Tokenize and recognize, no cache."""
+        started = time.perf_counter()
+        tokenized = tokenize_documents(self.stanza, documents)
+        self.timer.add("tokenize", started)
+        started = time.perf_counter()
+        mentions = recognize(self.ner, tokenized)
+        self.timer.add("recognize", started)
+        return [ProcessedDocument.of(t, m) for t, m in zip(tokenized, mentions, strict=True)]
+
+    def process(self, documents: Iterable[Document]) -> Iterator[ProcessedDocument]:
+        """Documents flow through in batches; only their light results are kept."""
+        for batch in batches(documents, self.batch_size):
+            cached, todo = self.lookup(batch)
+            yield from self.complete(cached, self.compute(todo))
+
+
+@functools.cache
+def _worker_extractor(models_dir: str) -> Extractor:
+    """One Extractor per Dask worker process, loaded on its first batch."""
+    return Extractor(Path(models_dir), threads=1)
+
+
+def _compute_on_worker(documents: list[Document], models_dir: str) -> list[ProcessedDocument]:
+    return _worker_extractor(models_dir).compute(documents)
+
+
+class DaskExtractor(Engine):
+    """Batches of documents processed on Dask workers; linking and tables on the client.
+
+    With no scheduler address a LocalCluster of ``workers`` single-threaded processes is
+    started (and closed with the engine). At most two batches per worker are in flight, so
+    memory stays bounded however long the input.
+    """
+
+    def __init__(self, models_dir: Path = DEFAULT_MODELS, scheduler: str | None = None, workers: int = 2,
+                 batch_size: int = 32, progress: bool = False, cache_dir: Path | None = None):
+        from distributed import Client, LocalCluster
+
+        super().__init__(models_dir, batch_size, progress, cache_dir)
+        for part in ("tokenizer", "ner"):  # fail here, with the usual message, not on a worker
+            if not (models_dir / part).is_dir():
+                raise ModelError(f"missing model folder {models_dir / part}; rebuild it with `make train-{part}`")
+        if scheduler:
+            self.cluster = None
+            self.client = Client(scheduler)
+        else:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        self.in_flight = 2 * max(1, len(self.client.scheduler_info()["workers"]))
+
+    def process(self, documents: Iterable[Document]) -> Iterator[ProcessedDocument]:
+        pending: deque = deque()
+        for batch in batches(documents, self.batch_size):
+            cached, todo = self.lookup(batch)
+            future = self.client.submit(_compute_on_worker, todo, str(self.models_dir.resolve()), pure=False)
+            pending.append((cached, future))
+            while len(pending) >= self.in_flight:
+                cached, future = pending.popleft()
+                yield from self.complete(cached, future.result())
+        while pending:
+            cached, future = pending.popleft()
+            yield from self.complete(cached, future.result())
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

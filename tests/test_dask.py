@@ -1,0 +1,26 @@
+"""The Dask engine gives the same tables as a local run."""
+
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from tests.conftest import SEEDS
+
+
+def test_dask_engine_matches_the_local_run(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for p in SEEDS.glob("*.txt"):
+        (corpus / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    for i in range(10):
+        (corpus / f"gen-{i:02d}.txt").write_text(
+            f"Gubernur Jawa Barat Ridwan Kamil meninjau Bekasi, hari ke-{i}.\n" + seeds[i % 2][: 400 * (i + 1)],
+            encoding="utf-8")
+    runner = CliRunner()
+    local = runner.invoke(cli, ["extract", str(corpus), "--out", str(tmp_path / "local"), "--no-cache"])
+    assert local.exit_code == 0, local.output
+    dask = runner.invoke(cli, ["extract", str(corpus), "--out", str(tmp_path / "dask"), "--no-cache",
+                               "--engine", "dask", "--workers", "2", "--batch-size", "3"])
+    assert dask.exit_code == 0, dask.output
+    for table in ("mentions", "entities", "aliases", "cooccurrence", "documents"):
+        assert (tmp_path / "local" / f"{table}.csv").read_bytes() == (tmp_path / "dask" / f"{table}.csv").read_bytes()
