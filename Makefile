@@ -10,7 +10,7 @@ OUT ?= outputs/
 TRAIN_THREADS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install extract test lint evaluate bench train-tokenizer train-ner clean
+.PHONY: help install extract test lint evaluate bench bench-quick train-tokenizer train-ner clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,8 +36,11 @@ lint: $(STAMP) ## Ruff over the code
 evaluate: $(STAMP) ## NER scores on the dev sets, tokenizer scores on UD GSD test, linking scores
 	$(BIN)/python -m pipeline.training.report --corpora $(CORPORA)
 
-bench: $(STAMP) ## Throughput per stage and peak memory (BENCH_TOKENS=100000), on a quiet machine
-	$(BIN)/python -m pipeline.bench --tokens $(or $(BENCH_TOKENS),100000) --corpora $(CORPORA)
+bench: $(STAMP) ## Throughput and peak memory on ~1M tokens (BENCH_TOKENS=...), on a quiet machine
+	$(BIN)/python -m pipeline.bench --tokens $(or $(BENCH_TOKENS),1000000) --corpora $(CORPORA)
+
+bench-quick: $(STAMP) ## The same on 100,000 tokens
+	$(BIN)/python -m pipeline.bench --quick --corpora $(CORPORA)
 
 train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into models/tokenizer
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.tokenizer --ud-dir $(CORPORA)/ud
