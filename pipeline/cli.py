@@ -28,6 +28,11 @@ def threads_option(command):
                         help="CPU threads for the models.")(command)
 
 
+def json_option(command):
+    return click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Write the scores as JSON.")(command)
+
+
 def clear_errors(command):
     """Turn the package's own errors into one line on stderr and exit status 1."""
     @wraps(command)
@@ -138,8 +143,7 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
               help="Write token, gold tag and predicted tag per line.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the scores as JSON.")
+@json_option
 @models_option
 @threads_option
 @clear_errors
@@ -172,8 +176,7 @@ def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
 @cli.command("evaluate-links")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 default=Path(__file__).resolve().parent.parent / "tests" / "data" / "linking-gold.jsonl")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the scores as JSON.")
+@json_option
 @models_option
 @clear_errors
 def evaluate_links_command(file: Path, json_out: Path | None, models_dir: Path | None) -> None:

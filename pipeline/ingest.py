@@ -76,16 +76,37 @@ def find_boilerplate(text: str) -> tuple[Zone, ...]:
     return tuple(zones)
 
 
-def make_document(doc_id: str, source: str, raw_text: str) -> Document:
-    """A document from text already read: normalised, with its boilerplate zones."""
-    text, anchors = normalise(raw_text.replace("\r\n", "\n").replace("\r", "\n"))
-    if "\r" in raw_text:
-        # offsets are into the newline-normalised text; keep them honest about the source
-        anchors = ()
+def make_document(doc_id: str, source: str, raw_text: str, base_offset: int = 0) -> Document:
+    """A document from text already read: normalised, with its boilerplate zones.
+
+    Line ends are kept as they are (``\r\n`` too), so offsets stay true to the source.
+    """
+    text, anchors = normalise(raw_text)
     status, error = "ok", ""
     if not text.strip():
         status, error = "empty", "document has no text"
-    return Document(doc_id, source, text, find_boilerplate(text), anchors, status, error)
+    return Document(doc_id, source, text, find_boilerplate(text), anchors, status, error, base_offset)
+
+
+# A text longer than this is read as parts ("id#1", "id#2", ...) cut at line ends, so that no
+# single document holds the memory of a whole book; offsets still point into the source.
+MAX_DOCUMENT_CHARS = 1_000_000
+
+
+def make_documents(doc_id: str, source: str, raw_text: str, limit: int = MAX_DOCUMENT_CHARS) -> list[Document]:
+    if len(raw_text) <= limit:
+        return [make_document(doc_id, source, raw_text)]
+    parts, start = [], 0
+    while start < len(raw_text):
+        end = min(start + limit, len(raw_text))
+        if end < len(raw_text):
+            cut = raw_text.rfind("\n", start, end)
+            cut = cut if cut > start else raw_text.rfind(" ", start, end)
+            end = cut + 1 if cut > start else end
+        parts.append(make_document(f"{doc_id}#{len(parts) + 1}", source, raw_text[start:end], base_offset=start))
+        start = end
+    logger.info("%s: %d characters, read as %d parts", source, len(raw_text), len(parts))
+    return parts
 
 
 def failed_document(doc_id: str, source: str, error: str) -> Document:
@@ -147,7 +168,7 @@ def read_documents(paths: Iterable[Path], text_column: str = "text", id_column: 
         elif suffix == ".csv":
             yield from _csv_documents(path, stem, text, text_column, id_column)
         else:
-            yield make_document(stem, str(path), text)
+            yield from make_documents(stem, str(path), text)
 
 
 def _record_id(stem: str, number: int, record: dict, id_column: str) -> str:
@@ -168,7 +189,7 @@ def _jsonl_documents(path: Path, stem: str, text: str, text_column: str, id_colu
         if not isinstance(record, dict) or not isinstance(record.get(text_column), str):
             yield failed_document(f"{stem}:{number}", source, f"no string field {text_column!r}")
             continue
-        yield make_document(_record_id(stem, number, record, id_column), source, record[text_column])
+        yield from make_documents(_record_id(stem, number, record, id_column), source, record[text_column])
 
 
 def _csv_documents(path: Path, stem: str, text: str, text_column: str, id_column: str) -> Iterator[Document]:
@@ -177,5 +198,5 @@ def _csv_documents(path: Path, stem: str, text: str, text_column: str, id_column
         yield failed_document(stem, str(path), f"no column named {text_column!r} (columns: {reader.fieldnames})")
         return
     for number, record in enumerate(reader, start=1):
-        yield make_document(_record_id(stem, number, record, id_column), f"{path}:{number}",
-                            record[text_column] or "")
+        yield from make_documents(_record_id(stem, number, record, id_column), f"{path}:{number}",
+                                  record[text_column] or "")

@@ -8,6 +8,7 @@ import os
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from pipeline.link import NO_STEERING, LinkSettings, link
 from pipeline.recognize import load_recognizer, recognize
 from pipeline.tables import Tables, build_tables
 from pipeline.tokenize import load_stanza, tokenize_documents
-from pipeline.types import Document, ProcessedDocument
+from pipeline.types import Document, ProcessedDocument, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -113,21 +114,38 @@ class Extractor(Engine):
         self.stanza = load_stanza(models_dir / "tokenizer")
         self.ner = load_recognizer(models_dir / "ner")
 
-    def compute(self, documents: list[Document]) -> list[ProcessedDocument]:
-        """Tokenize and recognize, no cache."""
+    def tokenize(self, documents: list[Document]) -> list[TokenizedDocument]:
         started = time.perf_counter()
         tokenized = tokenize_documents(self.stanza, documents)
         self.timer.add("tokenize", started)
+        return tokenized
+
+    def recognize(self, tokenized: list[TokenizedDocument]) -> list[ProcessedDocument]:
         started = time.perf_counter()
         mentions = recognize(self.ner, tokenized)
         self.timer.add("recognize", started)
         return [ProcessedDocument.of(t, m) for t, m in zip(tokenized, mentions, strict=True)]
 
+    def compute(self, documents: list[Document]) -> list[ProcessedDocument]:
+        """Tokenize and recognize, no cache."""
+        return self.recognize(self.tokenize(documents))
+
     def process(self, documents: Iterable[Document]) -> Iterator[ProcessedDocument]:
-        """Documents flow through in batches; only their light results are kept."""
-        for batch in batches(documents, self.batch_size):
-            cached, todo = self.lookup(batch)
-            yield from self.complete(cached, self.compute(todo))
+        """Documents flow through in batches; only their light results are kept.
+
+        The next batch is tokenized (torch, in a second thread) while this one is recognised
+        (numpy): on two cores the two stages overlap.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
+            pending = None
+            for batch in batches(documents, self.batch_size):
+                cached, todo = self.lookup(batch)
+                submitted = (cached, pool.submit(self.tokenize, todo))
+                if pending:
+                    yield from self.complete(pending[0], self.recognize(pending[1].result()))
+                pending = submitted
+            if pending:
+                yield from self.complete(pending[0], self.recognize(pending[1].result()))
 
 
 @functools.cache

@@ -32,6 +32,7 @@ class Document:
     offset_anchors: tuple[tuple[int, int], ...] = ()
     status: str = "ok"
     error: str = ""
+    base_offset: int = 0  # where this text starts in the source (a part of a very long text)
 
     def zone_of(self, start: int, end: int) -> Zone | None:
         return next((z for z in self.zones if z.start < end and start < z.end), None)
@@ -41,14 +42,12 @@ class Document:
         return zone.kind if zone else "body"
 
     def to_source(self, offset: int) -> int:
-        if not self.offset_anchors:
-            return offset
         keys = [norm for norm, _ in self.offset_anchors]
         i = bisect_right(keys, offset) - 1
         if i < 0:
-            return offset
+            return self.base_offset + offset
         norm, src = self.offset_anchors[i]
-        return src + (offset - norm)
+        return self.base_offset + src + (offset - norm)
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,16 @@ def test_undecodable_file_is_reported_not_fatal(tmp_path):
     docs = {d.doc_id: d for d in read_documents([tmp_path])}
     assert docs["bad"].status == "error"
     assert docs["good"].status == "ok"
+
+
+def test_a_very_long_text_is_read_in_parts_with_true_offsets():
+    from pipeline.ingest import make_documents
+
+    source = "".join(f"Paragraf {i}: Presiden Joko Widodo tiba di Jakarta.\r\n" for i in range(100))
+    parts = make_documents("big", "mem", source, limit=1000)
+    assert [p.doc_id for p in parts][:2] == ["big#1", "big#2"] and len(parts) > 5
+    assert all(len(p.text) <= 1000 for p in parts)
+    for part in parts:
+        start = part.text.index("Jakarta")
+        assert source[part.to_source(start):part.to_source(start + 7)] == "Jakarta"
+    assert "".join(p.text for p in parts) == source
