@@ -60,7 +60,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("example_sentence", "string", "the first such sentence"),
     ],
     "documents": [
-        ("doc_id", "string", "file name without suffix (folder input) or the record's id"),
+        ("doc_id", "string", "file path inside the input folder without suffix, or the record's id; #N for parts"),
         ("source", "string", "the file (and line or row) it was read from"),
         ("characters", "int64", "length of the text in characters"),
         ("sentences", "int64", "number of sentences"),
