@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tokens", type=int, default=1_000_000, help="corpus size (default: about 1M)")
     parser.add_argument("--quick", action="store_true", help="a 100,000-token corpus instead")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: the other core recognises)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
     parser.add_argument("--json", type=Path, default=Path("build/bench.json"))
