@@ -94,8 +94,8 @@ def parse_conll(text: str, label_map: Mapping[str, str] = LABEL_MAP) -> list[Tag
     tokens: list[str] = []
     tags: list[str] = []
     for number, line in enumerate(text.splitlines() + [""], start=1):
-        if line.startswith("-DOCSTART-"):
-            continue
+        if line.startswith("-DOCSTART-") or (line.startswith("#") and not TAG.fullmatch(line.split()[-1])):
+            continue  # document markers and comment lines (# sent_id = ..., # text = ...)
         fields = line.split("\t") if "\t" in line else line.split()
         if not line.strip():
             if tokens:

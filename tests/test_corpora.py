@@ -34,3 +34,9 @@ def test_retokenize_splits_edge_punctuation_like_stanza():
     assert split.tokens == ("Partai", "Golkar", "(", "PG", ")", "dan", "(", "Jokowi", ")", "datang", ",")
     assert split.spans() == [(0, 5, "ORG"), (7, 8, "PER")]
     assert [split.tokens[i] for i in cores] == ["Partai", "Golkar", "PG", "dan", "Jokowi", "datang"]
+
+
+def test_comment_lines_and_hash_tokens():
+    sentences = parse_conll("# sent_id = 1\n# text = # Jokowi\n#\tO\nJokowi\tB-PER\n\n-DOCSTART- O\n\nBali\tS-LOC\n")
+    assert [s.tokens for s in sentences] == [("#", "Jokowi"), ("Bali",)]
+    assert sentences[0].spans() == [(1, 2, "PER")]
