@@ -25,7 +25,7 @@ install: $(STAMP) ## Create .venv if missing and install the project into it
 
 extract: $(STAMP) ## Extract entity tables and an HTML report from INPUT (seeds/) into OUT (outputs/)
 	$(BIN)/entitas extract $(INPUT) --out $(OUT)
-	$(BIN)/entitas report $(OUT) --out $(OUT)/report.html
+	$(BIN)/entitas report $(OUT) --out $(patsubst %/,%,$(OUT))/report.html
 
 test: $(STAMP) ## Run the test suite on the shipped models
 	$(BIN)/python -m pytest
