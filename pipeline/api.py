@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.ingest import make_document, read_documents
+from pipeline.ingest import make_documents, read_documents
 from pipeline.link import NO_STEERING, LinkSettings
 from pipeline.runner import DEFAULT_MODELS, Extractor
 from pipeline.tables import Tables
@@ -35,7 +35,7 @@ def _documents(items: Iterable[str | Path]) -> Iterable[Document]:
         if isinstance(item, Path):
             yield from read_documents([item])
         else:
-            yield make_document(f"text-{number:04d}", "<text>", item)
+            yield from make_documents(f"text-{number:04d}", "<text>", item)
 
 
 def extract(texts_or_paths: Iterable[str | Path], **options) -> Tables:

@@ -74,7 +74,7 @@ def cli(verbose: int, quiet: bool) -> None:
               help="Where documents are processed: this process, or Dask workers.")
 @click.option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786); default: a local cluster.")
 @click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
-              help="Worker processes of the local Dask cluster.")
+              help="Worker processes of the local Dask cluster (each single-threaded).")
 @click.option("--aliases", "alias_file", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of extra aliases: alias,canonical,label.")
 @click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -136,7 +136,8 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
     tmp = out_file.with_name(f".{out_file.name}.tmp")
     tmp.write_text(render_report(tables, source_texts(tables.documents)), encoding="utf-8")
     tmp.replace(out_file)
-    click.echo(f"report -> {out_file}", err=True)
+    if not click.get_current_context().find_root().params.get("quiet"):
+        click.echo(f"report -> {out_file}", err=True)
 
 
 @cli.command("evaluate-ner")

@@ -5,7 +5,7 @@ Two layouts are read:
   a blank line between sentences (idner-news-2k, NERGrit, NERP);
 - slash style: one sentence per line, ``token/TAG`` items (the IndoBERTweet Twitter set).
 
-Tags may be BIO, BIOES or IO; label names are mapped with ``LABEL_MAP`` (extendable by the
+Tags may be BIO, BIOES, BILOU or IO; label names are mapped with ``LABEL_MAP`` (extendable by the
 caller, as NER training does for NERP's ``IND``) and every other label becomes ``O``.
 """
 
@@ -59,7 +59,7 @@ def normalise_tags(tags: Iterable[str], label_map: Mapping[str, str] = LABEL_MAP
             out.append("O")
             previous_label, previous_prefix = "", "O"
             continue
-        continues = (prefix in ("I", "E") and previous_label == label
+        continues = (prefix in ("I", "E", "L") and previous_label == label
                      and previous_prefix not in ("E", "S", "L", "U"))
         out.append(f"I-{label}" if continues else f"B-{label}")
         previous_label, previous_prefix = label, prefix
@@ -78,15 +78,6 @@ def bio_to_spans(tags: Iterable[str]) -> list[tuple[int, int, str]]:
         if prefix in ("B", "I") and start is None:
             start, label = i, raw
     return spans
-
-
-def spans_to_bio(n_tokens: int, spans: Iterable[tuple[int, int, str]]) -> tuple[str, ...]:
-    tags = ["O"] * n_tokens
-    for start, end, label in spans:
-        tags[start] = f"B-{label}"
-        for i in range(start + 1, end):
-            tags[i] = f"I-{label}"
-    return tuple(tags)
 
 
 def parse_conll(text: str, label_map: Mapping[str, str] = LABEL_MAP) -> list[TaggedSentence]:

@@ -90,18 +90,18 @@ def read_link_gold(path: Path) -> list[GoldLinks]:
     """JSON lines: {doc_id, text, mentions: [[surface, label, entity], ...]}, mentions in text order."""
     docs = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        record = json.loads(line) if line.strip() else {}
-        if "mentions" not in record:
-            continue
-        position, mentions = 0, []
-        for surface, label, entity in record["mentions"]:
-            try:
+        try:
+            record = json.loads(line) if line.strip() else {}
+            if "mentions" not in record:
+                continue  # blank lines and the file's header record
+            position, mentions = 0, []
+            for surface, label, entity in record["mentions"]:
                 start = locate(record["text"], surface, position)
-            except InputError as exc:
-                raise InputError(f"{path}:{number}: {exc}") from exc
-            mentions.append((start, start + len(surface), label, entity))
-            position = start + 1
-        docs.append(GoldLinks(record["doc_id"], record["text"], tuple(mentions)))
+                mentions.append((start, start + len(surface), label, entity))
+                position = start + 1
+            docs.append(GoldLinks(record["doc_id"], record["text"], tuple(mentions)))
+        except (ValueError, KeyError, TypeError, InputError) as exc:
+            raise InputError(f"{path}:{number}: not a gold record ({exc})") from exc
     return docs
 
 

@@ -14,6 +14,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -151,8 +152,27 @@ def iter_input_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
     return files
 
 
-def read_documents(paths: Iterable[Path], text_column: str = "text", id_column: str = "id") -> Iterator[Document]:
-    """Every document under ``paths``; a file that cannot be read yields a failed document."""
+TEXT_COLUMN, ID_COLUMN = "text", "id"
+
+
+def read_documents(paths: Iterable[Path]) -> Iterator[Document]:
+    """Every document under ``paths``; a file that cannot be read yields a failed document.
+
+    Ids are unique: a repeated one (two folders with the same file names, repeated record ids)
+    gets ``~2``, ``~3``, ... with a warning.
+    """
+    seen: dict[str, int] = {}
+    for document in _read_all(paths):
+        count = seen[document.doc_id] = seen.get(document.doc_id, 0) + 1
+        if count > 1:
+            unique = f"{document.doc_id}~{count}"
+            logger.warning("%s: id %r already used, renamed %r", document.source, document.doc_id, unique)
+            document = replace(document, doc_id=unique)
+        yield document
+
+
+def _read_all(paths: Iterable[Path]) -> Iterator[Document]:
+    text_column, id_column = TEXT_COLUMN, ID_COLUMN
     for path, stem in iter_input_files(paths):
         suffix = path.suffix.lower()
         try:
@@ -177,7 +197,8 @@ def _record_id(stem: str, number: int, record: dict, id_column: str) -> str:
 
 
 def _jsonl_documents(path: Path, stem: str, text: str, text_column: str, id_column: str) -> Iterator[Document]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split on \n alone: U+2028 and friends may stand raw inside JSON strings
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         source = f"{path}:{number}"
@@ -193,10 +214,14 @@ def _jsonl_documents(path: Path, stem: str, text: str, text_column: str, id_colu
 
 
 def _csv_documents(path: Path, stem: str, text: str, text_column: str, id_column: str) -> Iterator[Document]:
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a whole article may sit in one cell
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if reader.fieldnames is None or text_column not in reader.fieldnames:
-        yield failed_document(stem, str(path), f"no column named {text_column!r} (columns: {reader.fieldnames})")
-        return
-    for number, record in enumerate(reader, start=1):
-        yield from make_documents(_record_id(stem, number, record, id_column), f"{path}:{number}",
-                                  record[text_column] or "")
+    try:
+        if reader.fieldnames is None or text_column not in reader.fieldnames:
+            yield failed_document(stem, str(path), f"no column named {text_column!r} (columns: {reader.fieldnames})")
+            return
+        for number, record in enumerate(reader, start=1):
+            yield from make_documents(_record_id(stem, number, record, id_column), f"{path}:{number}",
+                                      record[text_column] or "")
+    except csv.Error as exc:
+        yield failed_document(f"{stem}:{reader.line_num}", f"{path}:{reader.line_num}", f"invalid CSV: {exc}")

@@ -77,12 +77,14 @@ def strip_accents(text: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    """Words of a name: runs of letters and digits; hyphens, dots and apostrophes break."""
-    return re.findall(r"[^\W_]+", strip_accents(text))
+    """Words of a name as written: letters and digits, with inner hyphens and apostrophes kept
+    (``Ma'ruf``, ``Ramos-Horta``, ``al-Quds``)."""
+    return re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text)
 
 
 def name_key(words: Sequence[str]) -> str:
-    return " ".join(w.lower() for w in words)
+    """What names are compared by: lower case, no accents, hyphens and apostrophes as spaces."""
+    return " ".join(re.sub(r"['’-]", " ", strip_accents(" ".join(words))).lower().split())
 
 
 def is_role_word(word: str) -> bool:
@@ -304,7 +306,8 @@ def link_document(document: ProcessedDocument, settings: LinkSettings = NO_STEER
             target, rule = len(clusters) - 1, "exact"
         rule = "user" if p.user_alias else rule
         clusters[target].add(p.name, rule, p.mention.start)
-        if p.written_acronym:
+        acronym_key = name_key((p.written_acronym,))
+        if p.written_acronym and not settings.forbids(acronym_key, clusters[target].keys):
             clusters[target].add((p.written_acronym,), "acronym", p.mention.start)
         cluster_of[i], rules[i] = target, rule
     return LinkedDocument(tuple(parsed), tuple(cluster_of), tuple(rules), tuple(clusters))
@@ -404,8 +407,15 @@ def entity_id(label: str, key: str) -> str:
 
 
 class _UnionFind:
-    def __init__(self) -> None:
+    """Groups of nodes; a union that would put two forbidden names in one group is refused."""
+
+    def __init__(self, forbidden: frozenset[frozenset[str]] = frozenset()) -> None:
         self.parent: dict[object, object] = {}
+        self.keys: dict[object, set[str]] = {}
+        self.forbidden = forbidden
+
+    def add(self, node: object, keys: Iterable[str]) -> None:
+        self.keys.setdefault(self.find(node), set()).update(keys)
 
     def find(self, x: object) -> object:
         self.parent.setdefault(x, x)
@@ -416,11 +426,18 @@ class _UnionFind:
 
     def union(self, a: object, b: object) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb, key=repr)] = min(ra, rb, key=repr)
+        if ra == rb:
+            return
+        ka, kb = self.keys.get(ra, set()), self.keys.get(rb, set())
+        if self.forbidden and any(frozenset((x, y)) in self.forbidden for x in ka for y in kb):
+            return
+        root, child = min(ra, rb, key=repr), max(ra, rb, key=repr)
+        self.parent[child] = root
+        self.keys[root] = ka | kb
+        self.keys.pop(child, None)
 
 
-def _join_variants(groups: _UnionFind, nodes: Iterable[tuple[str, str]], settings: LinkSettings) -> None:
+def _join_variants(groups: _UnionFind, nodes: Iterable[tuple[str, str]]) -> None:
     """Join names of one label that are spelling variants (Teheran/Tehran) across documents."""
     buckets: dict[tuple, list[str]] = defaultdict(list)
     for label, key in nodes:
@@ -429,7 +446,7 @@ def _join_variants(groups: _UnionFind, nodes: Iterable[tuple[str, str]], setting
         keys = sorted(keys)
         for i, a in enumerate(keys):
             for b in keys[i + 1:]:
-                if is_variant(a, b, label) and frozenset((a, b)) not in settings.forbidden:
+                if is_variant(a, b, label):
                     groups.union((label, a), (label, b))
 
 
@@ -447,24 +464,30 @@ def link(documents: Sequence[ProcessedDocument],
                 expansions[(cl.label, key)].add(full)
     ambiguous = {k for k, v in expansions.items() if len(v) > 1}
 
-    groups = _UnionFind()
+    groups = _UnionFind(settings.forbidden)
     for d, ld in enumerate(linked_docs):
         for c, cl in enumerate(ld.clusters):
-            node = (d, c)
-            groups.find(node)
+            groups.add((d, c), cl.keys)
             for key in sorted(cl.anchors):
                 if (cl.label, key) not in ambiguous:
-                    groups.union(node, (cl.label, key))
+                    groups.add((cl.label, key), [key])
+                    groups.union((d, c), (cl.label, key))
     _join_variants(groups, {(cl.label, key) for ld in linked_docs for cl in ld.clusters for key in cl.anchors}
-                   - ambiguous, settings)
+                   - ambiguous)
     members: dict[object, list[tuple[int, int]]] = defaultdict(list)
     for d, ld in enumerate(linked_docs):
         for c in range(len(ld.clusters)):
             members[groups.find((d, c))].append((d, c))
+    # Groups left apart (an ambiguous acronym, a refused merge) may still share a canonical
+    # name; they share its id too, so that an id names one row of entities.csv.
+    by_id: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for group in members.values():
+        names = [n for d, c in group for n in linked_docs[d].clusters[c].names]
+        by_id[entity_id(linked_docs[group[0][0]].clusters[group[0][1]].label, name_key(fullest(names)))].extend(group)
 
     ids: dict[tuple[int, int], str] = {}
     entities: list[Entity] = []
-    for group in members.values():
+    for group in by_id.values():
         clusters = [linked_docs[d].clusters[c] for d, c in group]
         names = [n for cl in clusters for n in cl.names]
         label = clusters[0].label
@@ -474,7 +497,8 @@ def link(documents: Sequence[ProcessedDocument],
         entities.append(Entity(eid, " ".join(canonical), label, tuple(aliases)))
         ids.update({node: eid for node in group})
 
-    linked = [LinkedMention(p.mention, ids[(d, c)], " ".join(p.name), p.role, rule, p.written_acronym)
+    linked = [LinkedMention(p.mention, ids[(d, c)], " ".join(p.name), p.role, rule,
+                            p.written_acronym if name_key((p.written_acronym,)) in ld.clusters[c].keys else "")
               for d, ld in enumerate(linked_docs)
               for p, c, rule in zip(ld.parsed, ld.cluster_of, ld.rules, strict=True)]
     return linked, sorted(entities, key=lambda e: e.entity_id)

@@ -209,6 +209,9 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
                 continue
             if any(a < end and start < b for a, b in taken):
                 continue
+            zone = document.document.zone_of(start, end)
+            if zone is not None and zone.rule in FURNITURE_RULES:
+                continue
             index = next((i for a, b, i in sentence_of if a <= start and end <= b), None)
             if index is None:
                 continue

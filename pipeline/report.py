@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.ingest import find_boilerplate, read_documents
+from pipeline.errors import InputError
+from pipeline.ingest import decode, find_boilerplate, read_documents
 from pipeline.tables import Tables
 
 # displaCy's entity colours
@@ -129,7 +130,7 @@ def network(entities: pd.DataFrame, cooccurrence: pd.DataFrame, max_nodes: int =
 
 
 def render_report(tables: Tables, texts: Mapping[str, str], max_entities: int = 30) -> str:
-    """The whole report page for the tables; ``texts`` maps doc_id to the document text."""
+    """The whole report page for the tables; ``texts`` maps each source to its text."""
     entities, mentions = tables.entities, tables.mentions
     counts = {label: int((entities["label"] == label).sum()) for label in COLOURS}
     rows = "".join(
@@ -137,12 +138,13 @@ def render_report(tables: Tables, texts: Mapping[str, str], max_entities: int = 
         f"<td>{html.escape(e.aliases)}</td><td>{e.mentions}</td><td>{e.documents}</td></tr>"
         for e in entities.head(max_entities).itertuples())
     docs = []
-    for doc in tables.documents.itertuples():
-        if doc.doc_id not in texts:
+    for source, parts in tables.documents.groupby("source", sort=False):
+        if source not in texts:
             continue
-        doc_mentions = mentions[mentions["doc_id"] == doc.doc_id]
-        docs.append(f'<section class="doc"><h3>{html.escape(doc.doc_id)} — {doc.mentions} mentions</h3>'
-                    f"{highlight(texts[doc.doc_id], doc_mentions)}</section>")
+        doc_mentions = mentions[mentions["doc_id"].isin(parts["doc_id"])]
+        title = ", ".join(parts["doc_id"])
+        docs.append(f'<section class="doc"><h3>{html.escape(title)} — {len(doc_mentions)} mentions</h3>'
+                    f"{highlight(texts[source], doc_mentions)}</section>")
     return f"""<!DOCTYPE html>
 <html lang="id"><head><meta charset="utf-8"><title>entitas report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
@@ -166,7 +168,6 @@ def render_report(tables: Tables, texts: Mapping[str, str], max_entities: int = 
 
 def read_tables(out_dir: Path) -> Tables:
     """Tables written by ``entitas extract`` (any format) back into DataFrames."""
-    from pipeline.errors import InputError
     from pipeline.tables import FORMATS, SCHEMAS, frame
 
     for fmt in FORMATS:
@@ -188,8 +189,22 @@ def read_tables(out_dir: Path) -> Tables:
 
 
 def source_texts(documents: pd.DataFrame) -> dict[str, str]:
-    """Document texts, read again from the sources that the documents table names."""
-    files = {Path(source if Path(source).exists() else source.rsplit(":", 1)[0]) for source in documents["source"]}
-    by_source = {d.source: d.text for d in read_documents(sorted(f for f in files if f.is_file()))}
-    return {doc_id: by_source[source] for doc_id, source in zip(documents["doc_id"], documents["source"], strict=True)
-            if source in by_source}
+    """The text of each source named in the documents table, as the mention offsets count it.
+
+    A file is decoded as it was read (offsets count into it, whatever its normalisation and
+    however many parts it was read in); a JSONL or CSV record is read again.
+    """
+    texts: dict[str, str] = {}
+    record_files = set()
+    for source in dict.fromkeys(documents["source"]):
+        path = Path(source)
+        if path.is_file():
+            try:
+                texts[source] = decode(path.read_bytes())[0]
+            except (OSError, InputError):
+                continue
+        elif Path(source.rsplit(":", 1)[0]).is_file():
+            record_files.add(Path(source.rsplit(":", 1)[0]))
+    for document in read_documents(sorted(record_files)):
+        texts.setdefault(document.source, document.text)
+    return texts

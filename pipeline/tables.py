@@ -29,7 +29,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("confidence", "float64", "the NER model's probability for this span and label, 0 to 1"),
         ("entity_id", "string", "the entity it belongs to (entities.csv)"),
         ("name", "string", "the mention without role words, clitics and parenthesised acronym"),
-        ("role", "string", "title, rank or office words stripped from the front, if any"),
+        ("role", "string", "title, rank or office words inside the mention or just before it, if any"),
         ("rule", "string", "how it was linked: exact, user, acronym, short-name or variant (README)"),
         ("zone", "string", "body, or boilerplate for site furniture such as 'Baca Juga' lines"),
     ],

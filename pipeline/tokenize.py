@@ -17,26 +17,24 @@ MWT_FILE = "id_mwt.pt"
 REBUILD_HINT = "rebuild it with `make train-tokenizer`"
 
 
-def load_stanza(model_dir: Path, use_mwt: bool = True):
+def load_stanza(model_dir: Path):
     """A Stanza pipeline built from files in ``model_dir`` alone (no hub, no download)."""
     import stanza
 
     tokenizer = model_dir / TOKENIZER_FILE
     mwt = model_dir / MWT_FILE
-    needed = [tokenizer] + ([mwt] if use_mwt else [])
-    for path in needed:
+    for path in (tokenizer, mwt):
         if not path.is_file():
             raise ModelError(f"missing tokenizer model {path}; {REBUILD_HINT}")
     resources = model_dir / "resources.json"
     if not resources.exists():
         resources.write_text("{}\n", encoding="utf-8")
-    processors = "tokenize,mwt" if use_mwt else "tokenize"
     try:
         return stanza.Pipeline(
             lang="id",
             dir=str(model_dir),
             package=None,
-            processors=processors,
+            processors="tokenize,mwt",
             download_method=None,
             tokenize_model_path=str(tokenizer),
             mwt_model_path=str(mwt),

@@ -40,3 +40,7 @@ def test_comment_lines_and_hash_tokens():
     sentences = parse_conll("# sent_id = 1\n# text = # Jokowi\n#\tO\nJokowi\tB-PER\n\n-DOCSTART- O\n\nBali\tS-LOC\n")
     assert [s.tokens for s in sentences] == [("#", "Jokowi"), ("Bali",)]
     assert sentences[0].spans() == [(1, 2, "PER")]
+
+
+def test_bilou_tags():
+    assert list(normalise_tags(["B-PER", "L-PER", "U-LOC", "O"])) == ["B-PER", "I-PER", "B-LOC", "O"]

@@ -78,3 +78,20 @@ def test_a_very_long_text_is_read_in_parts_with_true_offsets():
         start = part.text.index("Jakarta")
         assert source[part.to_source(start):part.to_source(start + 7)] == "Jakarta"
     assert "".join(p.text for p in parts) == source
+
+
+def test_repeated_ids_are_made_unique(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "news.txt").write_text(f"Berita {folder}.", encoding="utf-8")
+    docs = list(read_documents([tmp_path / "a" / "news.txt", tmp_path / "b" / "news.txt"]))
+    assert [d.doc_id for d in docs] == ["news", "news~2"]
+
+
+def test_jsonl_line_separators_inside_strings_and_huge_csv_cells(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "x", "text": "Satu\u2028dua"}, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    (tmp_path / "b.csv").write_text('id,text\ny,"' + "kata " * 60_000 + '"\n', encoding="utf-8")
+    docs = {d.doc_id: d for d in read_documents([tmp_path])}
+    assert docs["x"].status == "ok" and docs["x"].text == "Satu\u2028dua"
+    assert docs["y"].status == "ok" and len(docs["y"].text) == 300_000

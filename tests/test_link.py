@@ -197,3 +197,41 @@ def test_linking_gold_set_scores(extractor):
     scores, errors = evaluate_links(extractor.stanza, gold)
     assert scores["precision"] == 1.0, [e for e in errors if e[0] == "wrong"]
     assert scores["recall"] >= 0.95, errors
+
+
+def test_forbidden_merges_hold_for_acronyms_and_across_documents():
+    from pipeline.link import LinkSettings
+
+    settings = LinkSettings(forbidden=frozenset({frozenset({"bin", "badan intelijen negara"}),
+                                                 frozenset({"kota teheran", "tehran"})}))
+    text = "Badan Intelijen Negara (BIN) bekerja. BIN diam."
+    linked, _ = link([processed("d", text, [("Badan Intelijen Negara", "ORG"), ("BIN", "ORG")])], settings)
+    assert linked[0].entity_id != linked[1].entity_id
+    docs = [processed("a", "Kota Teheran dan Teheran.", [("Kota Teheran", "LOC"), ("Teheran", "LOC")]),
+            processed("b", "Teheran atau Tehran.", [("Teheran", "LOC"), ("Tehran", "LOC")])]
+    linked, _ = link(docs, settings)
+    by_text = {(lm.mention.doc_id, lm.mention.text): lm.entity_id for lm in linked}
+    assert by_text[("a", "Kota Teheran")] != by_text[("b", "Tehran")]
+
+
+def test_an_id_names_one_entity_even_when_groups_stay_apart():
+    docs = [
+        ("a", "Komisi Pemilihan Umum (KPU) rapat.", [("Komisi Pemilihan Umum", "ORG")]),
+        ("b", "Komite Penyelamat Umat (KPU) rapat.", [("Komite Penyelamat Umat", "ORG")]),
+        ("c", "KPU diam.", [("KPU", "ORG")]),
+        ("d", "KPU bicara.", [("KPU", "ORG")]),
+    ]
+    _, entities = run_link(docs)
+    assert len(entities) == len({e.entity_id for e in entities.values()})
+    assert sorted(e.canonical for e in entities.values()) == [
+        "KPU", "Komisi Pemilihan Umum", "Komite Penyelamat Umat"]
+
+
+def test_names_keep_their_accents_hyphens_and_apostrophes():
+    text = "Wapres Ma'ruf Amin bertemu José Ramos-Horta. Ramos-Horta tersenyum."
+    linked, entities = run_link([("d", text, [("Ma'ruf Amin", "PER"), ("José Ramos-Horta", "PER"),
+                                              ("Ramos-Horta", "PER")])])
+    assert linked[("d", "Ma'ruf Amin")].name == "Ma'ruf Amin"
+    jose = entities[linked[("d", "José Ramos-Horta")].entity_id]
+    assert jose.canonical == "José Ramos-Horta" and jose.aliases == ("Ramos-Horta",)
+    assert linked[("d", "Ramos-Horta")].entity_id == jose.entity_id

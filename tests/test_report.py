@@ -69,3 +69,21 @@ def test_report_in_a_real_headless_browser(seed_tables, tmp_path):
                    capture_output=True, text=True, timeout=120)
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 30_000  # a blank page is a few KB
+
+
+def test_highlights_follow_the_source_offsets(tmp_path):
+    """A decomposed accent before a mention must not shift its highlight."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.report import read_tables
+
+    source = tmp_path / "in" / "nfd.txt"
+    source.parent.mkdir()
+    source.write_text("Cafe\\u0301 itu di Jakarta. Presiden Joko Widodo datang ke Bandung.", encoding="utf-8")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["extract", str(source.parent), "--out", str(out)]).exit_code == 0
+    tables = read_tables(out)
+    html_text = render_report(tables, source_texts(tables.documents))
+    for text in tables.mentions["text"]:
+        assert f">{text}<span>" in html_text
