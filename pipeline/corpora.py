@@ -119,7 +119,7 @@ def parse_slash_tagged(text: str, label_map: Mapping[str, str] = LABEL_MAP) -> l
 def read_tagged_file(path: Path, label_map: Mapping[str, str] = LABEL_MAP) -> list[TaggedSentence]:
     """Read a NER file in either layout, told apart by its first non-blank line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
     first = next((line for line in text.splitlines() if line.strip()), "")

@@ -44,3 +44,11 @@ def test_comment_lines_and_hash_tokens():
 
 def test_bilou_tags():
     assert list(normalise_tags(["B-PER", "L-PER", "U-LOC", "O"])) == ["B-PER", "I-PER", "B-LOC", "O"]
+
+
+def test_a_file_with_a_byte_order_mark_and_crlf(tmp_path):
+    from pipeline.corpora import read_tagged_file
+
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffJoko\tB-PER\r\nWidodo\tI-PER\r\n\r\n".encode())
+    assert read_tagged_file(path)[0].tokens == ("Joko", "Widodo")
