@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -189,10 +190,10 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     every ``Salami``; ``... (IRGC)`` once tagged, every ``IRGC``). The copies get the
     confidence of the mention they copy, halved. On the documents of the linking gold set this
     lifts NER recall from 0.54 to 0.62 at the same precision."""
-    bounds = {(t.start, "s") for s in document.sentences for t in s.tokens}
-    bounds |= {(t.end, "e") for s in document.sentences for t in s.tokens}
-    sentence_of = [(s.start, s.end, s.index) for s in document.sentences]
-    taken = [(m.start, m.end) for m in mentions]
+    starts = {t.start for s in document.sentences for t in s.tokens}
+    ends = {t.end for s in document.sentences for t in s.tokens}
+    sentence_starts = [s.start for s in document.sentences]
+    taken = sorted((m.start, m.end) for m in mentions)  # mentions never overlap
     text = document.document.text
     seeds: dict[str, Mention] = {}
     for m in sorted(mentions, key=lambda m: -m.confidence):
@@ -201,24 +202,28 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
             acronym = re.search(r"\(([A-Z][A-Za-z&-]{1,11})\)$", m.text)  # ... (IRGC): IRGC too
             if acronym:
                 seeds.setdefault(acronym.group(1), m)
+    if not seeds:
+        return list(mentions)
+    # one pass over the text for all names, the longest first where two start at one place
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(seeds, key=len, reverse=True)))
     added = []
-    for surface, seed in seeds.items():
-        for match in re.finditer(re.escape(surface), text):
-            start, end = match.span()
-            if (start, "s") not in bounds or (end, "e") not in bounds:
-                continue
-            if any(a < end and start < b for a, b in taken):
-                continue
-            zone = document.document.zone_of(start, end)
-            if zone is not None and zone.rule in FURNITURE_RULES:
-                continue
-            index = next((i for a, b, i in sentence_of if a <= start and end <= b), None)
-            if index is None:
-                continue
-            taken.append((start, end))
-            added.append(Mention(seed.doc_id, index, start, end, surface, seed.label,
-                                 confidence=round(seed.confidence / 2, 4),
-                                 zone=document.document.zone_at(start, end)))
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if start not in starts or end not in ends:
+            continue
+        i = bisect_right(taken, (start, float("inf")))
+        if (i > 0 and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end):
+            continue
+        zone = document.document.zone_of(start, end)
+        if zone is not None and zone.rule in FURNITURE_RULES:
+            continue
+        sentence = document.sentences[bisect_right(sentence_starts, start) - 1]
+        if end > sentence.end:
+            continue
+        insort(taken, (start, end))
+        seed = seeds[match.group()]
+        added.append(Mention(seed.doc_id, sentence.index, start, end, match.group(), seed.label,
+                             confidence=round(seed.confidence / 2, 4), zone=document.document.zone_at(start, end)))
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
 
 
