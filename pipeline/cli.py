@@ -54,7 +54,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
     Example: entitas extract seeds/ --out outputs/
     """
-    click.get_current_context().obj = {"progress": not quiet and sys.stderr.isatty()}
+    click.get_current_context().obj = {"quiet": quiet, "progress": not quiet and sys.stderr.isatty()}
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -97,7 +97,7 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path |
     settings = LinkSettings(
         aliases=read_alias_file(alias_file) if alias_file else {},
         forbidden=read_forbidden_file(forbid_file) if forbid_file else frozenset())
-    progress = (click.get_current_context().obj or {}).get("progress", False)
+    progress = click.get_current_context().obj["progress"]
     common = {"batch_size": batch_size, "progress": progress,
               "cache_dir": None if no_cache else cache_dir or out_dir / ".cache"}
     if engine == "dask":
@@ -111,7 +111,7 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path |
     for path in write_tables(tables, out_dir, fmt):
         logger.info("wrote %s", path)
     docs = tables.documents
-    if (click.get_current_context().find_root().params.get("quiet")):
+    if click.get_current_context().obj["quiet"]:
         return
     click.echo(
         f"{len(docs)} documents ({int((docs['status'] != 'ok').sum())} not processed), "
@@ -136,7 +136,7 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
     tmp = out_file.with_name(f".{out_file.name}.tmp")
     tmp.write_text(render_report(tables, source_texts(tables.documents)), encoding="utf-8")
     tmp.replace(out_file)
-    if not click.get_current_context().find_root().params.get("quiet"):
+    if not click.get_current_context().obj["quiet"]:
         click.echo(f"report -> {out_file}", err=True)
 
 

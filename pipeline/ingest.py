@@ -172,7 +172,6 @@ def read_documents(paths: Iterable[Path]) -> Iterator[Document]:
 
 
 def _read_all(paths: Iterable[Path]) -> Iterator[Document]:
-    text_column, id_column = TEXT_COLUMN, ID_COLUMN
     for path, stem in iter_input_files(paths):
         suffix = path.suffix.lower()
         try:
@@ -184,19 +183,19 @@ def _read_all(paths: Iterable[Path]) -> Iterator[Document]:
         if encoding != "utf-8":
             logger.warning("%s: not UTF-8, read as %s", path, encoding)
         if suffix == ".jsonl":
-            yield from _jsonl_documents(path, stem, text, text_column, id_column)
+            yield from _jsonl_documents(path, stem, text)
         elif suffix == ".csv":
-            yield from _csv_documents(path, stem, text, text_column, id_column)
+            yield from _csv_documents(path, stem, text)
         else:
             yield from make_documents(stem, str(path), text)
 
 
-def _record_id(stem: str, number: int, record: dict, id_column: str) -> str:
-    value = record.get(id_column)
+def _record_id(stem: str, number: int, record: dict) -> str:
+    value = record.get(ID_COLUMN)
     return str(value) if value not in (None, "") else f"{stem}:{number}"
 
 
-def _jsonl_documents(path: Path, stem: str, text: str, text_column: str, id_column: str) -> Iterator[Document]:
+def _jsonl_documents(path: Path, stem: str, text: str) -> Iterator[Document]:
     # split on \n alone: U+2028 and friends may stand raw inside JSON strings
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -207,21 +206,21 @@ def _jsonl_documents(path: Path, stem: str, text: str, text_column: str, id_colu
         except json.JSONDecodeError as exc:
             yield failed_document(f"{stem}:{number}", source, f"invalid JSON: {exc.msg}")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get(text_column), str):
-            yield failed_document(f"{stem}:{number}", source, f"no string field {text_column!r}")
+        if not isinstance(record, dict) or not isinstance(record.get(TEXT_COLUMN), str):
+            yield failed_document(f"{stem}:{number}", source, f"no string field {TEXT_COLUMN!r}")
             continue
-        yield from make_documents(_record_id(stem, number, record, id_column), source, record[text_column])
+        yield from make_documents(_record_id(stem, number, record), source, record[TEXT_COLUMN])
 
 
-def _csv_documents(path: Path, stem: str, text: str, text_column: str, id_column: str) -> Iterator[Document]:
+def _csv_documents(path: Path, stem: str, text: str) -> Iterator[Document]:
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a whole article may sit in one cell
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        if reader.fieldnames is None or text_column not in reader.fieldnames:
-            yield failed_document(stem, str(path), f"no column named {text_column!r} (columns: {reader.fieldnames})")
+        if reader.fieldnames is None or TEXT_COLUMN not in reader.fieldnames:
+            yield failed_document(stem, str(path), f"no column named {TEXT_COLUMN!r} (columns: {reader.fieldnames})")
             return
         for number, record in enumerate(reader, start=1):
-            yield from make_documents(_record_id(stem, number, record, id_column), f"{path}:{number}",
-                                      record[text_column] or "")
+            yield from make_documents(_record_id(stem, number, record), f"{path}:{number}",
+                                      record[TEXT_COLUMN] or "")
     except csv.Error as exc:
         yield failed_document(f"{stem}:{reader.line_num}", f"{path}:{reader.line_num}", f"invalid CSV: {exc}")

@@ -17,6 +17,7 @@ import numpy as np
 
 from pipeline.corpora import LABELS
 from pipeline.errors import ModelError
+from pipeline.link import looks_like_acronym
 from pipeline.types import Document, Mention, Sentence, TokenizedDocument
 
 logger = logging.getLogger(__name__)
@@ -160,9 +161,7 @@ def acronymed_organisations(words: Sequence[str]) -> list[tuple[int, int]]:
     """Token spans "Head Capitalised Words ( ACR )" whose head is an organisation noun."""
     spans = []
     for i in range(len(words) - 2):
-        if words[i] != "(" or words[i + 2] != ")" or not re.fullmatch(r"[A-Z][A-Za-z&-]{1,11}", words[i + 1]):
-            continue
-        if sum(c.isupper() for c in words[i + 1]) < 2:
+        if words[i] != "(" or words[i + 2] != ")" or not looks_like_acronym(words[i + 1]):
             continue
         j = i
         while j > 0 and i - j < 8 and (words[j - 1][:1].isupper() or words[j - 1] in ("dan", "untuk", "dari")):
@@ -199,8 +198,8 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     for m in sorted(mentions, key=lambda m: -m.confidence):
         if m.confidence >= min_confidence and len(m.text) >= 3:
             seeds.setdefault(m.text, m)
-            acronym = re.search(r"\(([A-Z][A-Za-z&-]{1,11})\)$", m.text)  # ... (IRGC): IRGC too
-            if acronym:
+            acronym = re.search(r"\((\S+)\)$", m.text)  # ... (IRGC): IRGC too
+            if acronym and looks_like_acronym(acronym.group(1)):
                 seeds.setdefault(acronym.group(1), m)
     if not seeds:
         return list(mentions)

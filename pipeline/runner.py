@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
@@ -31,7 +30,6 @@ def set_threads(n: int) -> None:
     import torch
 
     torch.set_num_threads(n)
-    os.environ.setdefault("OMP_NUM_THREADS", str(n))
 
 
 @dataclass
@@ -136,16 +134,19 @@ class Extractor(Engine):
         The next batch is tokenized (torch, in a second thread) while this one is recognised
         (numpy): on two cores the two stages overlap.
         """
+        def finish(cached, tokenizing) -> list[ProcessedDocument]:
+            return self.complete(cached, self.recognize(tokenizing.result()))
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
             pending = None
             for batch in batches(documents, self.batch_size):
                 cached, todo = self.lookup(batch)
                 submitted = (cached, pool.submit(self.tokenize, todo))
                 if pending:
-                    yield from self.complete(pending[0], self.recognize(pending[1].result()))
+                    yield from finish(*pending)
                 pending = submitted
             if pending:
-                yield from self.complete(pending[0], self.recognize(pending[1].result()))
+                yield from finish(*pending)
 
 
 @functools.cache
@@ -190,11 +191,12 @@ class DaskExtractor(Engine):
             future = self.client.submit(_compute_on_worker, todo, str(self.models_dir.resolve()), pure=False)
             pending.append((cached, future))
             while len(pending) >= self.in_flight:
-                cached, future = pending.popleft()
-                yield from self.complete(cached, future.result())
+                yield from self._finish(*pending.popleft())
         while pending:
-            cached, future = pending.popleft()
-            yield from self.complete(cached, future.result())
+            yield from self._finish(*pending.popleft())
+
+    def _finish(self, cached: list[ProcessedDocument | None], future) -> list[ProcessedDocument]:
+        return self.complete(cached, future.result())
 
     def close(self) -> None:
         self.client.close()
