@@ -34,6 +34,7 @@ OVERLAP_RUN = 8
 @dataclass(frozen=True)
 class NerCorpora:
     root: Path
+    silver: Path | None = None  # raw news tagged by a vote of models (pipeline.training.silver)
 
     def idner_train(self) -> list[TaggedSentence]:
         return read_tagged_file(self.root / "idner-news-2k" / "train.txt")
@@ -47,6 +48,11 @@ class NerCorpora:
 
     def twitter_train(self) -> list[TaggedSentence]:
         return read_tagged_file(self.root / "indobertweet-twitter-ner" / "train.txt")
+
+    def silver_train(self) -> list[TaggedSentence]:
+        if self.silver is None:
+            raise ValueError("the 'silver' part needs --silver FILE (made by pipeline.training.silver)")
+        return read_tagged_file(self.silver)
 
     def dev_sets(self) -> dict[str, list[TaggedSentence]]:
         return {
@@ -180,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
     parser.add_argument("--parts", default="idner*2,nergrit,nerp,twitter", help="broad stage corpora, comma-separated")
     parser.add_argument("--adapt-parts", default="idner", help="adapt stage corpora ('' to skip the stage)")
+    parser.add_argument("--silver", type=Path, help="silver-tagged news for the 'silver' part")
     parser.add_argument("--config", type=Path, default=CONFIG, help="broad stage spaCy config")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="broad stage spaCy config override, e.g. training.max_steps=4000")
@@ -187,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     overrides = {key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}
-    corpora = NerCorpora(args.corpora)
+    corpora = NerCorpora(args.corpora, args.silver)
     best = train(corpora, args.parts.split(","), [p for p in args.adapt_parts.split(",") if p],
                  args.work_dir, overrides, args.config)
     if args.model_dir.exists():
