@@ -89,9 +89,9 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path |
 
     Example: entitas extract seeds/ --out outputs/ --aliases my-aliases.csv
     """
+    from pipeline.ingest import read_documents
     from pipeline.link import LinkSettings, read_alias_file, read_forbidden_file
     from pipeline.runner import DEFAULT_MODELS, DaskExtractor, Extractor
-    from pipeline.tables import write_tables
 
     started = time.perf_counter()
     settings = LinkSettings(
@@ -103,19 +103,19 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path |
     if engine == "dask":
         extractor = DaskExtractor(models_dir or DEFAULT_MODELS, scheduler=scheduler, workers=workers, **common)
         try:
-            tables = extractor.run(inputs, settings)
+            summary = extractor.extract_to(read_documents(inputs), out_dir, fmt, settings)
         finally:
             extractor.close()
     else:
-        tables = Extractor(models_dir or DEFAULT_MODELS, threads=threads, **common).run(inputs, settings)
-    for path in write_tables(tables, out_dir, fmt):
+        extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads, **common)
+        summary = extractor.extract_to(read_documents(inputs), out_dir, fmt, settings)
+    for path in summary.written:
         logger.info("wrote %s", path)
-    docs = tables.documents
     if click.get_current_context().obj["quiet"]:
         return
     click.echo(
-        f"{len(docs)} documents ({int((docs['status'] != 'ok').sum())} not processed), "
-        f"{len(tables.mentions)} mentions, {len(tables.entities)} entities -> {out_dir}/ "
+        f"{summary.documents} documents ({summary.not_processed} not processed), "
+        f"{summary.mentions} mentions, {summary.entities} entities -> {out_dir}/ "
         f"in {time.perf_counter() - started:.1f}s", err=True)
 
 

@@ -38,7 +38,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,10 +260,29 @@ class Cluster:
         return [n for n in self.names if len(n) > 1]
 
 
-def fullest(names: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+def fullest(names: Iterable[tuple[str, ...]] | Mapping[tuple[str, ...], int]) -> tuple[str, ...]:
     """The name with most words, then most uses, then most letters, then alphabetical."""
-    counts = Counter(names)
+    counts = names if isinstance(names, Mapping) else Counter(names)
     return min(counts, key=lambda n: (-len(n), -counts[n], -len(" ".join(n)), " ".join(n)))
+
+
+@dataclass(frozen=True)
+class ClusterSummary:
+    """What merging across documents needs to know of one document's cluster."""
+
+    label: str
+    name_counts: tuple[tuple[tuple[str, ...], int], ...]  # each name and how often it is used
+    keys: frozenset[str]
+    anchors: frozenset[str]
+
+    @classmethod
+    def of(cls, cluster: Cluster) -> ClusterSummary:
+        return cls(cluster.label, tuple(sorted(Counter(cluster.names).items())),
+                   frozenset(cluster.keys), frozenset(cluster.anchors))
+
+    @property
+    def full_key(self) -> str:
+        return name_key(fullest(dict(self.name_counts)))
 
 
 @dataclass(frozen=True)
@@ -417,6 +436,17 @@ class _UnionFind:
     def add(self, node: object, keys: Iterable[str]) -> None:
         self.keys.setdefault(self.find(node), set()).update(keys)
 
+    def add_if_allowed(self, node: object, keys: Iterable[str]) -> bool:
+        """Give the node's group these keys too, unless one is forbidden with one it has."""
+        keys = set(keys)
+        if self._conflict(self.keys.get(self.find(node), set()), keys):
+            return False
+        self.add(node, keys)
+        return True
+
+    def _conflict(self, a: set[str], b: set[str]) -> bool:
+        return bool(self.forbidden) and any(frozenset((x, y)) in self.forbidden for x in a for y in b)
+
     def find(self, x: object) -> object:
         self.parent.setdefault(x, x)
         while self.parent[x] != x:
@@ -429,7 +459,7 @@ class _UnionFind:
         if ra == rb:
             return
         ka, kb = self.keys.get(ra, set()), self.keys.get(rb, set())
-        if self.forbidden and any(frozenset((x, y)) in self.forbidden for x in ka for y in kb):
+        if self._conflict(ka, kb):
             return
         root, child = min(ra, rb, key=repr), max(ra, rb, key=repr)
         self.parent[child] = root
@@ -450,55 +480,101 @@ def _join_variants(groups: _UnionFind, nodes: Iterable[tuple[str, str]]) -> None
                     groups.union((label, a), (label, b))
 
 
-def link(documents: Sequence[ProcessedDocument],
-         settings: LinkSettings = NO_STEERING) -> tuple[list[LinkedMention], list[Entity]]:
-    """Link within each document, then merge clusters across documents (module docstring)."""
-    linked_docs = [link_document(d, settings) for d in documents]
+Node = tuple[int, int]  # (document number, cluster number in that document)
 
-    # A shorter name (an acronym, say) joins documents only if it stands for one full name in all.
-    expansions: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for ld in linked_docs:
-        for cl in ld.clusters:
-            full = name_key(fullest(cl.names))
+
+class EntityIndex:
+    """The entity of every document cluster, and the entities, after merging across documents.
+
+    Built from a function that yields the (node, summary) pairs of all clusters and may be
+    called again: four passes over them (acronym ambiguity, unions, names per group, ids), so
+    that the clusters may live on disk and memory holds only what grows with the number of
+    distinct names (see ``link`` for the rules).
+    """
+
+    def __init__(self, clusters: Callable[[], Iterable[tuple[Node, ClusterSummary]]],
+                 settings: LinkSettings = NO_STEERING) -> None:
+        # A shorter name (an acronym, say) joins documents only if it stands for one full name in all.
+        expansions: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for _, cl in clusters():
+            full = cl.full_key
             for key in cl.anchors - {full}:
                 expansions[(cl.label, key)].add(full)
-    ambiguous = {k for k, v in expansions.items() if len(v) > 1}
+        self.ambiguous = {k for k, v in expansions.items() if len(v) > 1}
+        del expansions
 
-    groups = _UnionFind(settings.forbidden)
-    for d, ld in enumerate(linked_docs):
-        for c, cl in enumerate(ld.clusters):
-            groups.add((d, c), cl.keys)
-            for key in sorted(cl.anchors):
-                if (cl.label, key) not in ambiguous:
-                    groups.add((cl.label, key), [key])
-                    groups.union((d, c), (cl.label, key))
-    _join_variants(groups, {(cl.label, key) for ld in linked_docs for cl in ld.clusters for key in cl.anchors}
-                   - ambiguous)
-    members: dict[object, list[tuple[int, int]]] = defaultdict(list)
-    for d, ld in enumerate(linked_docs):
-        for c in range(len(ld.clusters)):
-            members[groups.find((d, c))].append((d, c))
-    # Groups left apart (an ambiguous acronym, a refused merge) may still share a canonical
-    # name; they share its id too, so that an id names one row of entities.csv.
-    by_id: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for group in members.values():
-        names = [n for d, c in group for n in linked_docs[d].clusters[c].names]
-        by_id[entity_id(linked_docs[group[0][0]].clusters[group[0][1]].label, name_key(fullest(names)))].extend(group)
+        self.groups = _UnionFind(settings.forbidden)
+        self.apart: set[Node] = set()  # clusters whose merge the forbidden file refused
+        anchors: set[tuple[str, str]] = set()
+        for node, cl in clusters():
+            usable = self._anchors(cl)
+            for key in usable:
+                self.groups.add((cl.label, key), [key])
+            anchors.update((cl.label, key) for key in usable)
+            if not usable or not self.groups.add_if_allowed((cl.label, usable[0]), cl.keys):
+                self.apart.add(node)
+                continue
+            for key in usable[1:]:
+                self.groups.union((cl.label, usable[0]), (cl.label, key))
+        _join_variants(self.groups, anchors)
 
-    ids: dict[tuple[int, int], str] = {}
-    entities: list[Entity] = []
-    for group in by_id.values():
-        clusters = [linked_docs[d].clusters[c] for d, c in group]
-        names = [n for cl in clusters for n in cl.names]
-        label = clusters[0].label
-        canonical = fullest(names)
-        eid = entity_id(label, name_key(canonical))
-        aliases = sorted({" ".join(n) for n in names} - {" ".join(canonical)})
-        entities.append(Entity(eid, " ".join(canonical), label, tuple(aliases)))
-        ids.update({node: eid for node in group})
+        # Groups left apart (an ambiguous acronym, a refused merge) may still share a canonical
+        # name; they share its id too, so that an id names one row of entities.csv.
+        group_names: dict[object, Counter] = defaultdict(Counter)
+        for node, cl in clusters():
+            group_names[self._group(node, cl)].update(dict(cl.name_counts))
+        names_by_id: dict[str, Counter] = defaultdict(Counter)
+        label_of: dict[str, str] = {}
+        self.group_id: dict[object, str] = {}
+        for group, names in group_names.items():
+            label = group[1] if group[0] == "apart" else group[0]
+            eid = entity_id(label, name_key(fullest(names)))
+            self.group_id[group] = eid
+            names_by_id[eid].update(names)
+            label_of[eid] = label
+        del group_names
 
-    linked = [LinkedMention(p.mention, ids[(d, c)], " ".join(p.name), p.role, rule,
-                            p.written_acronym if name_key((p.written_acronym,)) in ld.clusters[c].keys else "")
-              for d, ld in enumerate(linked_docs)
-              for p, c, rule in zip(ld.parsed, ld.cluster_of, ld.rules, strict=True)]
-    return linked, sorted(entities, key=lambda e: e.entity_id)
+        self.final_id: dict[str, str] = {}
+        self.entities: list[Entity] = []
+        for eid, names in names_by_id.items():
+            canonical = fullest(names)
+            final = entity_id(label_of[eid], name_key(canonical))
+            self.final_id[eid] = final
+            aliases = sorted({" ".join(n) for n in names} - {" ".join(canonical)})
+            self.entities.append(Entity(final, " ".join(canonical), label_of[eid], tuple(aliases)))
+        self.entities.sort(key=lambda e: e.entity_id)
+
+    def _anchors(self, cl: ClusterSummary) -> list[str]:
+        return sorted(k for k in cl.anchors if (cl.label, k) not in self.ambiguous)
+
+    def _group(self, node: Node, cl: ClusterSummary) -> object:
+        if node in self.apart:
+            return ("apart", cl.label, node)
+        return self.groups.find((cl.label, self._anchors(cl)[0]))
+
+    def entity_of(self, node: Node, cl: ClusterSummary) -> str:
+        return self.final_id[self.group_id[self._group(node, cl)]]
+
+
+def mention_links(ld: LinkedDocument) -> Iterator[tuple[ParsedName, int, str, str]]:
+    """Each mention of a linked document: parsed name, cluster, rule, and its acronym alias."""
+    for p, c, rule in zip(ld.parsed, ld.cluster_of, ld.rules, strict=True):
+        acronym = p.written_acronym if name_key((p.written_acronym,)) in ld.clusters[c].keys else ""
+        yield p, c, rule, acronym
+
+
+def link(documents: Sequence[ProcessedDocument],
+         settings: LinkSettings = NO_STEERING) -> tuple[list[LinkedMention], list[Entity]]:
+    """Link within each document, then merge clusters across documents (module docstring).
+
+    Across documents, clusters merge when they share an anchor (a name that no short-name
+    rule brought in) that stands for one full name in all documents, or a spelling variant of
+    one; a merge that would join two names of the forbidden-merges file is refused.
+    """
+    linked_docs = [link_document(d, settings) for d in documents]
+    summaries = {(d, c): ClusterSummary.of(cl) for d, ld in enumerate(linked_docs) for c, cl in enumerate(ld.clusters)}
+    index = EntityIndex(lambda: iter(summaries.items()), settings)
+    linked = [LinkedMention(p.mention, index.entity_of((d, c), summaries[(d, c)]), " ".join(p.name), p.role, rule,
+                            acronym)
+              for d, ld in enumerate(linked_docs) for p, c, rule, acronym in mention_links(ld)]
+    return linked, index.entities

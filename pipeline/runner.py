@@ -14,15 +14,25 @@ from pathlib import Path
 from pipeline.cache import DocumentCache, models_fingerprint
 from pipeline.errors import ModelError
 from pipeline.ingest import read_documents
-from pipeline.link import NO_STEERING, LinkSettings, link
+from pipeline.link import NO_STEERING, LinkSettings, link_document
 from pipeline.recognize import load_recognizer, recognize
-from pipeline.tables import Tables, build_tables
+from pipeline.tables import Tables, TableStore, write_tables
 from pipeline.tokenize import load_stanza, tokenize_documents
 from pipeline.types import Document, ProcessedDocument, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models"
+WORK_FILE = ".entitas-work.sqlite"  # in the output folder while a run lasts
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    written: list[Path]
+    documents: int
+    not_processed: int
+    mentions: int
+    entities: int
 
 
 def set_threads(n: int) -> None:
@@ -81,25 +91,52 @@ class Engine:
         raise NotImplementedError
 
     def run(self, paths: Iterable[Path], link_settings: LinkSettings = NO_STEERING) -> Tables:
+        """All tables in memory (the Python API)."""
         return self.run_documents(read_documents(paths), link_settings)
 
     def run_documents(self, documents: Iterable[Document], link_settings: LinkSettings = NO_STEERING) -> Tables:
+        with TableStore() as store:
+            self.collect(documents, store, link_settings)
+            return store.tables()
+
+    def extract_to(self, documents: Iterable[Document], out_dir: Path, fmt: str = "csv",
+                   link_settings: LinkSettings = NO_STEERING) -> RunSummary:
+        """Stream the documents through the pipeline and write the tables to ``out_dir``.
+
+        Memory stays flat however large the input: results wait in an SQLite file in
+        ``out_dir`` (removed at the end) and the tables are written chunk by chunk.
+        """
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with TableStore(out_dir / WORK_FILE) as store:
+            self.collect(documents, store, link_settings)
+            started = time.perf_counter()
+            written = write_tables(store, out_dir, fmt)
+            self.timer.add("tables", started)
+            return RunSummary(
+                written=written,
+                documents=store.n_documents,
+                not_processed=store.count("SELECT count(*) FROM document WHERE status != 'ok'"),
+                mentions=store.count("SELECT count(*) FROM mention"),
+                entities=store.count("SELECT count(*) FROM entity"))
+
+    def collect(self, documents: Iterable[Document], store: TableStore, link_settings: LinkSettings) -> None:
+        """Every document through the stages into ``store``, then linked across documents."""
         from tqdm import tqdm
 
         with tqdm(unit="doc", desc="extract", disable=not self.progress) as bar:
-            processed = []
             for result in self.process(documents):
-                processed.append(result)
+                started = time.perf_counter()
+                linked = link_document(result, link_settings)
+                self.timer.add("link", started)
+                started = time.perf_counter()
+                store.add(result, linked)
+                self.timer.add("tables", started)
                 bar.update(1)
         if self.cache:
-            logger.info("%d of %d documents came from the cache", self.cache.hits, len(processed))
+            logger.info("%d of %d documents came from the cache", self.cache.hits, store.n_documents)
         started = time.perf_counter()
-        linked, entities = link(processed, link_settings)
+        store.link_entities(link_settings)
         self.timer.add("link", started)
-        started = time.perf_counter()
-        tables = build_tables(processed, linked, entities)
-        self.timer.add("tables", started)
-        return tables
 
 
 class Extractor(Engine):

@@ -6,16 +6,26 @@ is generated from the same declaration and a test keeps the two in step.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import groupby, islice
+from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.link import RULE_ORDER
-from pipeline.types import Entity, LinkedMention, ProcessedDocument
+from pipeline.link import (
+    NO_STEERING,
+    RULE_ORDER,
+    ClusterSummary,
+    EntityIndex,
+    LinkedDocument,
+    LinkSettings,
+    mention_links,
+)
+from pipeline.types import ProcessedDocument
 
 SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     "mentions": [
@@ -83,91 +93,183 @@ class Tables:
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [(name, getattr(self, name)) for name in SCHEMAS]
 
+    def chunks(self, name: str) -> list[pd.DataFrame]:
+        return [getattr(self, name)]
 
-def frame(name: str, rows: Sequence[dict]) -> pd.DataFrame:
+
+def frame(name: str, rows: Sequence[dict] | Sequence[tuple]) -> pd.DataFrame:
     schema = SCHEMAS[name]
     columns = [column for column, _, _ in schema]
     df = pd.DataFrame(list(rows), columns=columns)
     return df.astype({column: dtype for column, dtype, _ in schema})
 
 
-def build_tables(documents: Sequence[ProcessedDocument], linked: Sequence[LinkedMention],
-                 entities: Sequence[Entity]) -> Tables:
-    by_doc = {d.document.doc_id: d for d in documents}
-    mention_rows = []
-    for lm in linked:
-        m, processed = lm.mention, by_doc[lm.mention.doc_id]
+_STORE_SCHEMA = """
+CREATE TABLE document (doc_key INTEGER PRIMARY KEY, doc_id TEXT, source TEXT, characters INTEGER,
+                       sentences INTEGER, tokens INTEGER, status TEXT, error TEXT);
+CREATE TABLE sentence (doc_key INTEGER, sentence INTEGER, text TEXT, PRIMARY KEY (doc_key, sentence));
+CREATE TABLE mention (doc_key INTEGER, ordinal INTEGER, cluster INTEGER, doc_id TEXT, sentence INTEGER,
+                      start_char INTEGER, end_char INTEGER, text TEXT, label TEXT, confidence REAL,
+                      name TEXT, role TEXT, rule TEXT, zone TEXT, acronym TEXT);
+CREATE TABLE cluster (doc_key INTEGER, cluster INTEGER, summary TEXT);
+CREATE TABLE cluster_entity (doc_key INTEGER, cluster INTEGER, entity_id TEXT, PRIMARY KEY (doc_key, cluster));
+CREATE TABLE entity (entity_id TEXT PRIMARY KEY, canonical TEXT, label TEXT, aliases TEXT);
+"""
+
+_LINKED = """mention m JOIN cluster_entity USING (doc_key, cluster)"""
+
+QUERIES = {
+    "mentions": f"""
+        SELECT m.doc_id, m.sentence, s.text, m.start_char, m.end_char, m.text, m.label, m.confidence,
+               entity_id, m.name, m.role, m.rule, m.zone
+        FROM {_LINKED} JOIN sentence s USING (doc_key, sentence)
+        ORDER BY m.doc_id, m.start_char, m.end_char, m.doc_key, m.ordinal""",
+    "entities": f"""
+        WITH counts AS (SELECT entity_id, count(*) AS n, count(DISTINCT doc_key) AS docs
+                        FROM {_LINKED} GROUP BY entity_id)
+        SELECT e.entity_id, e.canonical, e.label, e.aliases, counts.n, counts.docs
+        FROM entity e JOIN counts USING (entity_id)
+        ORDER BY counts.n DESC, e.canonical, e.entity_id""",
+    # one row per (entity, alias, rule); ``_alias_rows`` folds the rules
+    "aliases": f"""
+        WITH names AS (SELECT entity_id, m.name AS alias, m.rule FROM {_LINKED}
+                       UNION ALL
+                       SELECT entity_id, m.acronym, 'acronym' FROM {_LINKED} WHERE m.acronym != '')
+        SELECT names.entity_id, alias, rule, count(*), e.canonical
+        FROM names JOIN entity e USING (entity_id)
+        GROUP BY names.entity_id, alias, rule
+        ORDER BY names.entity_id, alias""",
+    "cooccurrence": f"""
+        WITH present AS (SELECT DISTINCT doc_key, m.doc_id, m.sentence, entity_id FROM {_LINKED}),
+        pairs AS (SELECT a.entity_id AS entity_a, b.entity_id AS entity_b, a.doc_key, a.doc_id, a.sentence
+                  FROM present a JOIN present b
+                  ON a.doc_key = b.doc_key AND a.sentence = b.sentence AND a.entity_id < b.entity_id),
+        counted AS (SELECT entity_a, entity_b, count(*) AS sentences, count(DISTINCT doc_key) AS docs
+                    FROM pairs GROUP BY entity_a, entity_b),
+        first AS (SELECT entity_a, entity_b, doc_key, doc_id, sentence,
+                         row_number() OVER (PARTITION BY entity_a, entity_b ORDER BY doc_id, sentence) AS r
+                  FROM pairs)
+        SELECT entity_a, entity_b, ea.canonical, eb.canonical, ea.label, eb.label, counted.sentences, counted.docs,
+               first.doc_id, s.text
+        FROM counted JOIN first USING (entity_a, entity_b)
+        JOIN entity ea ON ea.entity_id = entity_a JOIN entity eb ON eb.entity_id = entity_b
+        JOIN sentence s ON s.doc_key = first.doc_key AND s.sentence = first.sentence
+        WHERE first.r = 1
+        ORDER BY counted.sentences DESC, entity_a, entity_b""",
+    "documents": """
+        SELECT d.doc_id, d.source, d.characters, d.sentences, d.tokens,
+               (SELECT count(*) FROM mention m WHERE m.doc_key = d.doc_key), d.status, d.error
+        FROM document d ORDER BY d.doc_id""",
+}
+
+
+def mention_rows(doc_key: int, processed: ProcessedDocument, linked: LinkedDocument) -> list[tuple]:
+    """The mention rows of one document, in the store's column order (entity left to merging)."""
+    doc = processed.document
+    return [(doc_key, ordinal, cluster, doc.doc_id, p.mention.sentence, doc.to_source(p.mention.start),
+             doc.to_source(p.mention.end), p.mention.text, p.mention.label, p.mention.confidence,
+             " ".join(p.name), p.role, rule, p.mention.zone, acronym)
+            for ordinal, (p, cluster, rule, acronym) in enumerate(mention_links(linked))]
+
+
+def _summary_json(summary: ClusterSummary) -> str:
+    return json.dumps([summary.label, [[list(n), c] for n, c in summary.name_counts],
+                       sorted(summary.keys), sorted(summary.anchors)], ensure_ascii=False)
+
+
+def _summary_from_json(text: str) -> ClusterSummary:
+    label, names, keys, anchors = json.loads(text)
+    return ClusterSummary(label, tuple((tuple(n), c) for n, c in names), frozenset(keys), frozenset(anchors))
+
+
+class TableStore:
+    """Where a run's results wait for cross-document linking: an SQLite file (or memory).
+
+    Documents are added one by one as they come out of the pipeline and nothing of them stays
+    in Python memory; once all are in, ``link_entities`` merges their clusters across documents
+    (``EntityIndex``), and the tables are read back in order, in chunks, by SQL queries.
+    """
+
+    CHUNK = 50_000
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        if path is not None:
+            path.unlink(missing_ok=True)
+        self.db = sqlite3.connect(str(path) if path else ":memory:")
+        self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _STORE_SCHEMA)
+        self.n_documents = 0
+
+    def add(self, processed: ProcessedDocument, linked: LinkedDocument) -> None:
+        doc_key = self.n_documents
+        self.n_documents += 1
         doc = processed.document
-        mention_rows.append({
-            "doc_id": m.doc_id, "sentence": m.sentence, "sentence_text": processed.sentence_text(m.sentence),
-            "start_char": doc.to_source(m.start), "end_char": doc.to_source(m.end),
-            "text": m.text, "label": m.label, "confidence": m.confidence, "entity_id": lm.entity_id, "name": lm.name,
-            "role": lm.role, "rule": lm.rule, "zone": m.zone,
-        })
-    mentions = frame("mentions", mention_rows).sort_values(["doc_id", "start_char", "end_char"], kind="stable")
+        self.db.execute("INSERT INTO document VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
+            doc_key, doc.doc_id, doc.source, len(doc.text), len(processed.sentences), processed.n_tokens,
+            doc.status, doc.error))
+        with_mentions = sorted({m.sentence for m in processed.mentions})
+        self.db.executemany("INSERT INTO sentence VALUES (?, ?, ?)",
+                            [(doc_key, index, processed.sentence_text(index)) for index in with_mentions])
+        self.db.executemany("INSERT INTO mention VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            mention_rows(doc_key, processed, linked))
+        self.db.executemany("INSERT INTO cluster VALUES (?, ?, ?)", [
+            (doc_key, c, _summary_json(ClusterSummary.of(cl))) for c, cl in enumerate(linked.clusters)])
 
-    counts = mentions.groupby("entity_id").agg(mentions=("doc_id", "size"), documents=("doc_id", "nunique"))
-    entity_rows = [{
-        "entity_id": e.entity_id, "canonical": e.canonical, "label": e.label,
-        "aliases": " | ".join(e.aliases),
-        "mentions": int(counts.at[e.entity_id, "mentions"]),
-        "documents": int(counts.at[e.entity_id, "documents"]),
-    } for e in entities]
-    entities_df = frame("entities", entity_rows).sort_values(
-        ["mentions", "canonical", "entity_id"], ascending=[False, True, True], kind="stable")
+    def _clusters(self) -> Iterator[tuple[tuple[int, int], ClusterSummary]]:
+        rows = self.db.execute("SELECT doc_key, cluster, summary FROM cluster ORDER BY doc_key, cluster")
+        for doc_key, c, summary in rows:
+            yield (doc_key, c), _summary_from_json(summary)
 
-    canonical = {e.entity_id: e.canonical for e in entities}
-    alias_rules: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for lm in linked:
-        alias_rules[(lm.entity_id, lm.name)][lm.rule] += 1
-        if lm.acronym:
-            alias_rules[(lm.entity_id, lm.acronym)]["acronym"] += 1
-    alias_rows = [{
-        "entity_id": eid, "alias": alias, "mentions": sum(rules.values()),
-        "rule": "canonical" if alias == canonical[eid] else min(rules, key=lambda r: (-rules[r], RULE_ORDER.index(r))),
-    } for (eid, alias), rules in sorted(alias_rules.items())]
-    aliases = frame("aliases", alias_rows)
+    def link_entities(self, settings: LinkSettings = NO_STEERING) -> None:
+        """Merge the documents' clusters into entities (see ``pipeline.link``)."""
+        self.db.execute("CREATE INDEX mention_cluster ON mention (doc_key, cluster)")
+        index = EntityIndex(self._clusters, settings)
+        self.db.executemany("INSERT INTO cluster_entity VALUES (?, ?, ?)",
+                            ((*node, index.entity_of(node, summary)) for node, summary in self._clusters()))
+        self.db.executemany("INSERT INTO entity VALUES (?, ?, ?, ?)",
+                            ((e.entity_id, e.canonical, e.label, " | ".join(e.aliases)) for e in index.entities))
+        self.db.commit()
 
-    cooccurrence = cooccurrence_frame(documents, linked, entities_df)
+    def chunks(self, name: str) -> Iterator[pd.DataFrame]:
+        """One table, in order, as DataFrames of at most ``CHUNK`` rows (at least one, maybe empty)."""
+        cursor = self.db.execute(QUERIES[name])
+        rows = _alias_rows(cursor) if name == "aliases" else cursor
+        first = True
+        while True:
+            batch = list(islice(rows, self.CHUNK))
+            if batch or first:
+                yield frame(name, batch)
+            if len(batch) < self.CHUNK:
+                return
+            first = False
 
-    per_doc = mentions.groupby("doc_id").size()
-    document_rows = [{
-        "doc_id": d.document.doc_id, "source": d.document.source,
-        "characters": len(d.document.text), "sentences": len(d.sentences), "tokens": d.n_tokens,
-        "mentions": int(per_doc.get(d.document.doc_id, 0)),
-        "status": d.document.status, "error": d.document.error,
-    } for d in documents]
-    documents_df = frame("documents", document_rows).sort_values("doc_id", kind="stable")
-    return Tables(*(df.reset_index(drop=True)
-                    for df in (mentions, entities_df, aliases, cooccurrence, documents_df)))
+    def count(self, sql: str) -> int:
+        return self.db.execute(sql).fetchone()[0]
+
+    def tables(self) -> Tables:
+        """All tables in memory (the Python API)."""
+        return Tables(**{name: pd.concat(list(self.chunks(name)), ignore_index=True) for name in SCHEMAS})
+
+    def close(self) -> None:
+        self.db.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> TableStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-def cooccurrence_frame(documents: Sequence[ProcessedDocument], linked: Sequence[LinkedMention],
-                       entities: pd.DataFrame) -> pd.DataFrame:
-    """Entity pairs that share a sentence: the edge list for network analysis."""
-    texts = {d.document.doc_id: d for d in documents}
-    in_sentence: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for lm in linked:
-        in_sentence[(lm.mention.doc_id, lm.mention.sentence)].add(lm.entity_id)
-    pairs: dict[tuple[str, str], dict] = {}
-    for (doc_id, sentence), ids in sorted(in_sentence.items()):
-        for a, b in combinations(sorted(ids), 2):
-            row = pairs.setdefault((a, b), {"sentences": 0, "docs": set(), "example": (doc_id, sentence)})
-            row["sentences"] += 1
-            row["docs"].add(doc_id)
-    info = entities.set_index("entity_id")
-    rows = []
-    for (a, b), row in pairs.items():
-        doc_id, index = row["example"]
-        rows.append({
-            "entity_a": a, "entity_b": b,
-            "canonical_a": info.at[a, "canonical"], "canonical_b": info.at[b, "canonical"],
-            "label_a": info.at[a, "label"], "label_b": info.at[b, "label"], "sentences": row["sentences"],
-            "documents": len(row["docs"]), "example_doc_id": doc_id,
-            "example_sentence": texts[doc_id].sentence_text(index),
-        })
-    return frame("cooccurrence", rows).sort_values(
-        ["sentences", "entity_a", "entity_b"], ascending=[False, True, True], kind="stable")
+def _alias_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """(entity, alias, rule, count, canonical) rows, sorted -> one row per alias, with the rule
+    that names it: ``canonical`` for the entity's own name, else the rule that linked it most."""
+    for (eid, alias), group in groupby(rows, key=itemgetter(0, 1)):
+        group = list(group)
+        rules = {rule: count for _, _, rule, count, _ in group}
+        rule = "canonical" if alias == group[0][4] else min(rules, key=lambda r: (-rules[r], RULE_ORDER.index(r)))
+        yield eid, alias, sum(rules.values()), rule
 
 
 FORMATS = ("csv", "parquet", "jsonl")
@@ -187,24 +289,50 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_tables(tables: Tables, out_dir: Path, fmt: str = "csv") -> list[Path]:
-    """Write each table, atomically: a reader never sees half a file."""
+def write_tables(tables: Tables | TableStore, out_dir: Path, fmt: str = "csv") -> list[Path]:
+    """Write each table chunk by chunk, atomically: a reader never sees half a file."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, df in tables.items():
+    for name in SCHEMAS:
         path = out_dir / f"{name}.{fmt}"
         tmp = path.with_name(f".{path.name}.tmp")
-        if fmt == "csv":
-            neutralise_formulas(df).to_csv(tmp, index=False, lineterminator="\n")
-        elif fmt == "parquet":
-            df.to_parquet(tmp, index=False)
-        elif fmt == "jsonl":
-            df.to_json(tmp, orient="records", lines=True, force_ascii=False)
-        else:
-            raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        _WRITERS[fmt](tables.chunks(name), tmp)
         tmp.replace(path)
         written.append(path)
     return written
+
+
+def _write_csv(chunks: Iterable[pd.DataFrame], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for i, df in enumerate(chunks):
+            neutralise_formulas(df).to_csv(out, index=False, header=i == 0, lineterminator="\n")
+
+
+def _write_parquet(chunks: Iterable[pd.DataFrame], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for df in chunks:
+            table = pa.Table.from_pandas(df, schema=writer.schema if writer else None, preserve_index=False)
+            writer = writer or pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer:
+            writer.close()
+
+
+def _write_jsonl(chunks: Iterable[pd.DataFrame], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for df in chunks:
+            if len(df):
+                out.write(df.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n") + "\n")
+
+
+_WRITERS = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}
 
 
 def schema_markdown() -> str:

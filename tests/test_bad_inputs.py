@@ -55,3 +55,22 @@ def test_a_corrupt_model_is_one_clear_line(tmp_path):
     assert result.exit_code == 1
     line = result.output.strip()
     assert len(line.splitlines()) == 1 and "make train-ner" in line and "ner" in line
+
+
+def test_a_50_mb_document_is_read_whole_and_its_parts_point_into_the_file(extractor, tmp_path):
+    """Nothing is lost: the parts of a 50 MB text are the whole file, and the mentions of its
+    last part (processed here; the whole file is `make bench` territory) point into the file."""
+    from pipeline.ingest import read_documents
+
+    seed = sorted((ROOT / "seeds").glob("*.txt"))[0].read_text(encoding="utf-8")
+    text = seed * (50_000_000 // len(seed.encode()) + 1)
+    (tmp_path / "besar.txt").write_text(text, encoding="utf-8")
+    parts = list(read_documents([tmp_path]))
+    assert len(parts) >= 50 and {p.status for p in parts} == {"ok"}
+    assert [p.doc_id for p in parts[:2]] == ["besar#1", "besar#2"]
+    assert "".join(p.text for p in parts) == text
+    last = extractor.compute([parts[-1]])[0]
+    assert len(last.mentions) > 10
+    for mention in last.mentions:
+        start, end = last.document.to_source(mention.start), last.document.to_source(mention.end)
+        assert start >= len(text) - len(parts[-1].text) and text[start:end] == mention.text

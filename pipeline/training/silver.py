@@ -55,8 +55,9 @@ def model_spans(nlp, token_lists: Sequence[Sequence[str]], batch_size: int = 256
 
 def label_by_vote(teachers: Sequence, token_lists: Sequence[Sequence[str]], min_votes: int) -> list[TaggedSentence]:
     per_teacher = [model_spans(nlp, token_lists) for nlp in teachers]
-    return [TaggedSentence(tuple(tokens), spans_to_tags(len(tokens), vote_spans([p[i] for p in per_teacher], min_votes)))
-            for i, tokens in enumerate(token_lists)]
+    voted = (vote_spans([spans[i] for spans in per_teacher], min_votes) for i in range(len(token_lists)))
+    return [TaggedSentence(tuple(tokens), spans_to_tags(len(tokens), spans))
+            for tokens, spans in zip(token_lists, voted, strict=True)]
 
 
 def read_raw_sentences(path: Path) -> list[str]:
@@ -71,7 +72,8 @@ def tokenize_raw(stanza_nlp, texts: Sequence[str], chunk: int = 2000) -> list[tu
 
     token_lists: list[tuple[str, ...]] = []
     for first in range(0, len(texts), chunk):
-        documents = [make_document(f"raw-{first + i}", "raw", text) for i, text in enumerate(texts[first:first + chunk])]
+        documents = [make_document(f"raw-{first + i}", "raw", text)
+                     for i, text in enumerate(texts[first:first + chunk])]
         for tokenized in tokenize_documents(stanza_nlp, documents):
             token_lists.extend(tuple(t.text for t in s.tokens) for s in tokenized.sentences)
         logger.info("tokenized %d of %d raw texts", min(first + chunk, len(texts)), len(texts))
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("teachers", nargs="+", type=Path, help="spaCy model directories that vote")
     parser.add_argument("--raw", type=Path, default=Path("../shared/corpora/rawtext/bppt_panl/bppt_panl.csv"))
-    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"), help="for the dev sets to keep out")
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"),
+                        help="NER corpora, for the dev sentences to keep out")
     parser.add_argument("--tokenizer", type=Path, default=Path("models/tokenizer"))
     parser.add_argument("--min-votes", type=int, default=0, help="votes a span needs (default: a strict majority)")
     parser.add_argument("--out", type=Path, default=Path("build/ner/silver.txt"))
