@@ -15,16 +15,19 @@ import json
 import logging
 import resource
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline.ingest import make_document
+from pipeline.recognize import recognize
 from pipeline.runner import DEFAULT_MODELS, Extractor, StageTimer, batches
 from pipeline.tokenize import tokenize_documents
-from pipeline.types import Document
+from pipeline.types import Document, TokenizedDocument
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+RECOGNIZE_SAMPLE = 100_000  # tokens timed through the recogniser alone
 
 
 def bench_texts(corpora: Path | None) -> list[str]:
@@ -52,33 +55,85 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def tokenize_alone(extractor: Extractor, documents: Iterable[Document]) -> tuple[int, float]:
-    tokens, started = 0, time.perf_counter()
+def current_rss_mib() -> float:
+    """Resident memory now (Linux); the process peak where /proc is missing."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return peak_rss_mib()
+
+
+class RssSampler:
+    """Samples resident memory in a thread: the peak, and its value at each tenth of the run."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval, self.samples = interval, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.samples.append(current_rss_mib())
+
+    def __enter__(self) -> RssSampler:
+        self.samples.append(current_rss_mib())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(current_rss_mib())
+
+    def profile(self) -> list[int]:
+        """The highest sample in each tenth of the run, in MiB: flat when memory does not grow."""
+        n = len(self.samples)
+        return [round(max(self.samples[i * n // 10:max((i + 1) * n // 10, i * n // 10 + 1)])) for i in range(10)]
+
+
+def tokenize_alone(extractor: Extractor, documents: Iterable[Document],
+                   keep_tokens: int) -> tuple[int, float, list[TokenizedDocument]]:
+    """Tokens, seconds, and the first ``keep_tokens`` tokens' documents (for the recogniser alone)."""
+    tokens, started, kept = 0, time.perf_counter(), []
     for batch in batches(documents, extractor.batch_size):
-        tokens += sum(d.n_tokens for d in tokenize_documents(extractor.stanza, batch))
-    return tokens, time.perf_counter() - started
+        tokenized = tokenize_documents(extractor.stanza, batch)
+        if tokens < keep_tokens:
+            kept.extend(tokenized)
+        tokens += sum(d.n_tokens for d in tokenized)
+    return tokens, time.perf_counter() - started, kept
+
+
+def recognize_alone(extractor: Extractor, tokenized: list[TokenizedDocument]) -> float:
+    """Tokens per second of the recogniser (NER, confidence, rules, propagation) on one core."""
+    started = time.perf_counter()
+    recognize(extractor.ner, tokenized)
+    return sum(d.n_tokens for d in tokenized) / (time.perf_counter() - started)
 
 
 def run(n_tokens: int, threads: int, corpora: Path | None, batch_size: int) -> dict:
     """Stanza tokenization alone, then the whole extraction, on the same text, in one process."""
     texts = bench_texts(corpora)
     extractor = Extractor(DEFAULT_MODELS, threads=threads, batch_size=batch_size)
-    tokens, tokenize_s = tokenize_alone(extractor, corpus(texts, n_tokens))
-    rss_after_tokenize = peak_rss_mib()
+    tokens, tokenize_s, sample = tokenize_alone(extractor, corpus(texts, n_tokens), RECOGNIZE_SAMPLE)
+    recognize_speed = recognize_alone(extractor, sample)
+    del sample
     extractor.timer = StageTimer()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="entitas-bench-") as out_dir:
+    with tempfile.TemporaryDirectory(prefix="entitas-bench-") as out_dir, RssSampler() as rss:
         summary = extractor.extract_to(corpus(texts, n_tokens), Path(out_dir))
     extract_s = time.perf_counter() - started
     stages = dict(extractor.timer.seconds)
     return {
         "documents": summary.documents, "tokens": tokens, "threads": threads, "batch_size": batch_size,
         "tokenize_tokens_per_s": round(tokens / tokenize_s),
-        "recognize_tokens_per_s": round(tokens / stages["recognize"]),
+        "recognize_alone_tokens_per_s": round(recognize_speed),
+        "recognize_in_extract_tokens_per_s": round(tokens / stages["recognize"]),
         "extract_tokens_per_s": round(tokens / extract_s),
         "extract_to_tokenize_ratio": round(tokenize_s / extract_s, 3),
         "share": {stage: round(seconds / extract_s, 3) for stage, seconds in sorted(stages.items())},
-        "peak_rss_mib": round(peak_rss_mib()), "peak_rss_after_tokenize_alone_mib": round(rss_after_tokenize),
+        "extract_peak_rss_mib": round(max(rss.samples)), "extract_rss_by_tenth_mib": rss.profile(),
+        "process_peak_rss_mib": round(peak_rss_mib()),
         "mentions": summary.mentions, "entities": summary.entities,
     }
 

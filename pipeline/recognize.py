@@ -28,6 +28,8 @@ REBUILD_HINT = "rebuild it with `make train-ner`"
 def load_recognizer(model_dir: Path):
     import spacy
 
+    import pipeline.gazetteer  # noqa: F401  (registers the gazetteer component's factory)
+
     path = model_dir / "spacy"
     if not (path / "config.cfg").is_file():
         raise ModelError(f"missing NER model {path}; {REBUILD_HINT}")

@@ -138,7 +138,8 @@ def write_docbin(nlp, sentences: Iterable[TaggedSentence], path: Path) -> None:
 
 
 def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_dir: Path,
-          overrides: dict[str, object] | None = None, config: Path = CONFIG) -> Path:
+          overrides: dict[str, object] | None = None, config: Path = CONFIG,
+          adapt_config: Path = ADAPT_CONFIG) -> Path:
     """Both training stages; returns the directory of the final model.
 
     1. broad: every corpus in ``parts``, from scratch (``ner.cfg``);
@@ -150,6 +151,8 @@ def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_di
     import spacy
     from spacy.cli.train import train as spacy_train
 
+    import pipeline.gazetteer  # noqa: F401  (registers the gazetteer component's factory)
+
     blank = spacy.blank("id")
     dev = work_dir / "dev.spacy"
     write_docbin(blank, [retokenize(s)[0] for s in corpora.dev_sets()["idner-news-2k dev"]], dev)
@@ -159,7 +162,7 @@ def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_di
     if not adapt_parts:
         return work_dir / "broad" / "model-best"
     write_docbin(blank, build_training_set(corpora, adapt_parts), work_dir / "adapt.spacy")
-    spacy_train(ADAPT_CONFIG, work_dir / "adapt", use_gpu=-1, overrides={
+    spacy_train(adapt_config, work_dir / "adapt", use_gpu=-1, overrides={
         "paths.train": str(work_dir / "adapt.spacy"), "paths.dev": str(dev),
         "paths.source": str(work_dir / "broad" / "model-best")})
     return work_dir / "adapt" / "model-best"
@@ -188,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--adapt-parts", default="idner", help="adapt stage corpora ('' to skip the stage)")
     parser.add_argument("--silver", type=Path, help="silver-tagged news for the 'silver' part")
     parser.add_argument("--config", type=Path, default=CONFIG, help="broad stage spaCy config")
+    parser.add_argument("--adapt-config", type=Path, default=ADAPT_CONFIG, help="adapt stage spaCy config")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="broad stage spaCy config override, e.g. training.max_steps=4000")
     args = parser.parse_args(argv)
@@ -196,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     overrides = {key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}
     corpora = NerCorpora(args.corpora, args.silver)
     best = train(corpora, args.parts.split(","), [p for p in args.adapt_parts.split(",") if p],
-                 args.work_dir, overrides, args.config)
+                 args.work_dir, overrides, args.config, args.adapt_config)
     if args.model_dir.exists():
         shutil.rmtree(args.model_dir / "spacy", ignore_errors=True)
     shutil.copytree(best, args.model_dir / "spacy")

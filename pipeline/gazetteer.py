@@ -1,0 +1,111 @@
+"""Gazetteer features for the recogniser: does this token stand in a known name, and where?
+
+Each token gets a code saying, for each label, whether it begins (``B``) or continues (``I``)
+the longest name of that label's list that matches there, e.g. ``PER:B LOC:B`` for "Jakarta" in
+a list of people and one of places. The code is written to the token's ``lemma`` (the pipeline
+has no other use for it), and the tok2vec layer embeds it like any other token attribute, so
+the model learns how far to trust each list.
+
+The lists (DBpedia names, see models/README.md) are kept only as 64-bit hashes of the names:
+the shipped component holds no text of the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from spacy.language import Language
+
+MAX_WORDS = 5
+
+
+def name_hash(words: Sequence[str]) -> int:
+    from spacy.strings import hash_string
+
+    return hash_string(" ".join(words))
+
+
+def build_table(names: Mapping[str, Iterable[str]]) -> dict[str, np.ndarray]:
+    """Label -> sorted unique hashes of its names (names of up to ``MAX_WORDS`` words)."""
+    table = {}
+    for label, entries in names.items():
+        hashes = {name_hash(words) for words in (name.split() for name in entries) if 0 < len(words) <= MAX_WORDS}
+        table[label] = np.array(sorted(hashes), dtype=np.uint64)
+    return table
+
+
+def gazetteer_codes(words: Sequence[str], table: Mapping[str, frozenset[int]]) -> list[str]:
+    """The code of each word: for each label, B/I of the longest listed name over it.
+
+    Names start at a capitalised word or a digit-free acronym; single lower-case words are
+    never looked up, so common words that happen to be in a list stay unmarked.
+    """
+    codes: list[list[str]] = [[] for _ in words]
+    for label, hashes in table.items():
+        covered_until = 0
+        for start, word in enumerate(words):
+            if start < covered_until or not word[:1].isupper():
+                continue
+            for length in range(min(MAX_WORDS, len(words) - start), 0, -1):
+                if name_hash(words[start:start + length]) in hashes:
+                    codes[start].append(f"{label}:B")
+                    codes[start + 1:start + length] = [c + [f"{label}:I"] for c in codes[start + 1:start + length]]
+                    covered_until = start + length
+                    break
+    return [" ".join(c) for c in codes]
+
+
+class GazetteerTagger:
+    """spaCy component: writes each token's gazetteer code to ``token.lemma_``."""
+
+    FILE = "gazetteer.npz"
+
+    def __init__(self, nlp, name: str = "gazetteer"):
+        self.name = name
+        self.table: dict[str, frozenset[int]] = {}
+
+    def __call__(self, doc):
+        for token, code in zip(doc, gazetteer_codes([t.text for t in doc], self.table), strict=True):
+            token.lemma_ = code
+        return doc
+
+    def pipe(self, docs, batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+    def initialize(self, get_examples=None, nlp=None, lists: str | None = None) -> None:
+        """``lists``: comma-separated folders of ``person.txt``, ``organization.txt``, ``place.txt``."""
+        if lists:
+            self.set_table(build_table(read_lists([Path(folder) for folder in lists.split(",")])))
+
+    def set_table(self, table: Mapping[str, np.ndarray]) -> None:
+        self.arrays = dict(table)
+        self.table = {label: frozenset(hashes.tolist()) for label, hashes in table.items()}
+
+    def to_disk(self, path, exclude=()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path / self.FILE, **self.arrays)
+
+    def from_disk(self, path, exclude=()):
+        with np.load(Path(path) / self.FILE) as data:
+            self.set_table({label: data[label] for label in data.files})
+        return self
+
+
+LIST_FILES = {"PER": "person.txt", "ORG": "organization.txt", "LOC": "place.txt"}
+
+
+def read_lists(folders: Sequence[Path]) -> dict[str, list[str]]:
+    """The names of each label's file in each folder (lines with undecodable bytes dropped)."""
+    return {label: [line.strip() for folder in folders
+                    for line in (folder / name).read_text(encoding="utf-8", errors="replace").splitlines()
+                    if line.strip() and "\ufffd" not in line]
+            for label, name in LIST_FILES.items()}
+
+
+@Language.factory("entitas_gazetteer")
+def make_gazetteer(nlp, name: str) -> GazetteerTagger:
+    return GazetteerTagger(nlp, name)
