@@ -504,56 +504,68 @@ class EntityIndex:
         del expansions
 
         self.groups = _UnionFind(settings.forbidden)
-        self.apart: set[Node] = set()  # clusters whose merge the forbidden file refused
+        # The anchor through which a cluster joined its group, where it is not its first usable
+        # one (the forbidden file refused that), or None where every one was refused: few
+        # clusters, and only when a forbidden file is given.
+        self.joined_at: dict[Node, str | None] = {}
         anchors: set[tuple[str, str]] = set()
         for node, cl in clusters():
             usable = self._anchors(cl)
             for key in usable:
                 self.groups.add((cl.label, key), [key])
             anchors.update((cl.label, key) for key in usable)
-            if not usable or not self.groups.add_if_allowed((cl.label, usable[0]), cl.keys):
-                self.apart.add(node)
-                continue
-            for key in usable[1:]:
-                self.groups.union((cl.label, usable[0]), (cl.label, key))
+            joined = next((key for key in usable if self.groups.add_if_allowed((cl.label, key), cl.keys)), None)
+            if usable and joined != usable[0]:
+                self.joined_at[node] = joined
+            if joined:
+                for key in usable:
+                    self.groups.union((cl.label, joined), (cl.label, key))
         _join_variants(self.groups, anchors)
 
-        # Groups left apart (an ambiguous acronym, a refused merge) may still share a canonical
-        # name; they share its id too, so that an id names one row of entities.csv.
         group_names: dict[object, Counter] = defaultdict(Counter)
         for node, cl in clusters():
             group_names[self._group(node, cl)].update(dict(cl.name_counts))
-        names_by_id: dict[str, Counter] = defaultdict(Counter)
-        label_of: dict[str, str] = {}
+        # A group's id comes from its fullest name. Groups left apart (an ambiguous acronym, a
+        # refused merge) may share that name, and then share the id, so that an id names one
+        # row of entities.csv; the merged names may have another fullest name, so repeat until
+        # every bucket of names is named by its own fullest name.
         self.group_id: dict[object, str] = {}
+        buckets: dict[str, Counter] = defaultdict(Counter)
+        label_of: dict[str, str] = {}
         for group, names in group_names.items():
             label = group[1] if group[0] == "apart" else group[0]
             eid = entity_id(label, name_key(fullest(names)))
             self.group_id[group] = eid
-            names_by_id[eid].update(names)
+            buckets[eid].update(names)
             label_of[eid] = label
         del group_names
-
-        self.final_id: dict[str, str] = {}
-        self.entities: list[Entity] = []
-        for eid, names in names_by_id.items():
-            canonical = fullest(names)
-            final = entity_id(label_of[eid], name_key(canonical))
-            self.final_id[eid] = final
-            aliases = sorted({" ".join(n) for n in names} - {" ".join(canonical)})
-            self.entities.append(Entity(final, " ".join(canonical), label_of[eid], tuple(aliases)))
-        self.entities.sort(key=lambda e: e.entity_id)
+        while True:
+            renamed = {eid: entity_id(label_of[eid], name_key(fullest(names))) for eid, names in buckets.items()}
+            if all(renamed[eid] == eid for eid in buckets):
+                break
+            merged: dict[str, Counter] = defaultdict(Counter)
+            for eid, names in buckets.items():
+                merged[renamed[eid]].update(names)
+                label_of[renamed[eid]] = label_of[eid]
+            self.group_id = {group: renamed[eid] for group, eid in self.group_id.items()}
+            buckets = merged
+        self.entities = sorted(
+            (Entity(eid, " ".join(fullest(names)), label_of[eid],
+                    tuple(sorted({" ".join(n) for n in names} - {" ".join(fullest(names))})))
+             for eid, names in buckets.items()),
+            key=lambda e: e.entity_id)
 
     def _anchors(self, cl: ClusterSummary) -> list[str]:
         return sorted(k for k in cl.anchors if (cl.label, k) not in self.ambiguous)
 
     def _group(self, node: Node, cl: ClusterSummary) -> object:
-        if node in self.apart:
-            return ("apart", cl.label, node)
-        return self.groups.find((cl.label, self._anchors(cl)[0]))
+        anchor = self.joined_at[node] if node in self.joined_at else next(iter(self._anchors(cl)), None)
+        if anchor is None:  # alone: grouped with the clusters of the same label and fullest name
+            return ("apart", cl.label, cl.full_key)
+        return self.groups.find((cl.label, anchor))
 
     def entity_of(self, node: Node, cl: ClusterSummary) -> str:
-        return self.final_id[self.group_id[self._group(node, cl)]]
+        return self.group_id[self._group(node, cl)]
 
 
 def mention_links(ld: LinkedDocument) -> Iterator[tuple[ParsedName, int, str, str]]:

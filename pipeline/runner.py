@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import tempfile
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
@@ -23,7 +25,7 @@ from pipeline.types import Document, ProcessedDocument, TokenizedDocument
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models"
-WORK_FILE = ".entitas-work.sqlite"  # in the output folder while a run lasts
+WORK_PREFIX = ".entitas-work-"  # the run's SQLite store, in the output folder while the run lasts
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,13 @@ class Engine:
         """Stream the documents through the pipeline and write the tables to ``out_dir``.
 
         Memory stays flat however large the input: results wait in an SQLite file in
-        ``out_dir`` (removed at the end) and the tables are written chunk by chunk.
+        ``out_dir`` (its own name, so runs never share one; removed at the end) and the tables
+        are written chunk by chunk.
         """
         out_dir.mkdir(parents=True, exist_ok=True)
-        with TableStore(out_dir / WORK_FILE) as store:
+        handle, work_file = tempfile.mkstemp(dir=out_dir, prefix=WORK_PREFIX, suffix=".sqlite")
+        os.close(handle)
+        with TableStore(Path(work_file)) as store:
             self.collect(documents, store, link_settings)
             started = time.perf_counter()
             written = write_tables(store, out_dir, fmt)

@@ -7,7 +7,9 @@ is generated from the same declaration and a test keeps the two in step.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby, islice
@@ -147,7 +149,7 @@ QUERIES = {
         counted AS (SELECT entity_a, entity_b, count(*) AS sentences, count(DISTINCT doc_key) AS docs
                     FROM pairs GROUP BY entity_a, entity_b),
         first AS (SELECT entity_a, entity_b, doc_key, doc_id, sentence,
-                         row_number() OVER (PARTITION BY entity_a, entity_b ORDER BY doc_id, sentence) AS r
+                         row_number() OVER (PARTITION BY entity_a, entity_b ORDER BY doc_id, doc_key, sentence) AS r
                   FROM pairs)
         SELECT entity_a, entity_b, ea.canonical, eb.canonical, ea.label, eb.label, counted.sentences, counted.docs,
                first.doc_id, s.text
@@ -159,7 +161,7 @@ QUERIES = {
     "documents": """
         SELECT d.doc_id, d.source, d.characters, d.sentences, d.tokens,
                (SELECT count(*) FROM mention m WHERE m.doc_key = d.doc_key), d.status, d.error
-        FROM document d ORDER BY d.doc_id""",
+        FROM document d ORDER BY d.doc_id, d.doc_key""",
 }
 
 
@@ -193,9 +195,8 @@ class TableStore:
     CHUNK = 50_000
 
     def __init__(self, path: Path | None = None):
+        """``path``: a new or empty file, removed by ``close``; None keeps the store in memory."""
         self.path = path
-        if path is not None:
-            path.unlink(missing_ok=True)
         self.db = sqlite3.connect(str(path) if path else ":memory:")
         self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _STORE_SCHEMA)
         self.n_documents = 0
@@ -297,9 +298,14 @@ def write_tables(tables: Tables | TableStore, out_dir: Path, fmt: str = "csv") -
     written = []
     for name in SCHEMAS:
         path = out_dir / f"{name}.{fmt}"
-        tmp = path.with_name(f".{path.name}.tmp")
-        _WRITERS[fmt](tables.chunks(name), tmp)
-        tmp.replace(path)
+        handle, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(handle)
+        tmp = Path(tmp_name)
+        try:
+            _WRITERS[fmt](tables.chunks(name), tmp)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
         written.append(path)
     return written
 

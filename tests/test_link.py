@@ -235,3 +235,20 @@ def test_names_keep_their_accents_hyphens_and_apostrophes():
     jose = entities[linked[("d", "José Ramos-Horta")].entity_id]
     assert jose.canonical == "José Ramos-Horta" and jose.aliases == ("Ramos-Horta",)
     assert linked[("d", "Ramos-Horta")].entity_id == jose.entity_id
+
+
+def test_a_refused_merge_through_one_anchor_still_joins_through_another():
+    """doc1 may not join doc0 (``f1`` and ``f2`` are forbidden together) but joins doc2 by ``b y``."""
+    from pipeline.link import ClusterSummary, EntityIndex, LinkSettings
+
+    def cluster(names, short=()):
+        keys = frozenset([*names, *short])
+        counts = tuple(sorted((tuple(n.split()), 1) for n in keys))
+        return ClusterSummary("PER", counts, keys, frozenset(names))
+
+    clusters = [((0, 0), cluster(["a x", "f2"])), ((1, 0), cluster(["a x", "b y"], short=["f1"])),
+                ((2, 0), cluster(["b y"]))]
+    index = EntityIndex(lambda: iter(clusters), LinkSettings(forbidden=frozenset({frozenset({"f1", "f2"})})))
+    ids = [index.entity_of(node, summary) for node, summary in clusters]
+    assert ids[1] == ids[2] != ids[0]
+    assert len({e.entity_id for e in index.entities}) == len(index.entities) == 2
