@@ -17,13 +17,12 @@ from pathlib import Path
 
 import numpy as np
 from spacy.language import Language
+from spacy.strings import hash_string
 
 MAX_WORDS = 5
 
 
 def name_hash(words: Sequence[str]) -> int:
-    from spacy.strings import hash_string
-
     return hash_string(" ".join(words))
 
 
@@ -39,21 +38,26 @@ def build_table(names: Mapping[str, Iterable[str]]) -> dict[str, np.ndarray]:
 def gazetteer_codes(words: Sequence[str], table: Mapping[str, frozenset[int]]) -> list[str]:
     """The code of each word: for each label, B/I of the longest listed name over it.
 
-    Names start at a capitalised word or a digit-free acronym; single lower-case words are
-    never looked up, so common words that happen to be in a list stay unmarked.
+    Names start at a capitalised word; lower-case words are never looked up at the start of a
+    name, so common words that happen to be in a list stay unmarked. Each n-gram is hashed
+    once for all labels.
     """
     codes: list[list[str]] = [[] for _ in words]
-    for label, hashes in table.items():
-        covered_until = 0
-        for start, word in enumerate(words):
-            if start < covered_until or not word[:1].isupper():
+    covered_until = dict.fromkeys(table, 0)
+    for start, word in enumerate(words):
+        if not word[:1].isupper():
+            continue
+        hashes = [(length, name_hash(words[start:start + length]))
+                  for length in range(min(MAX_WORDS, len(words) - start), 0, -1)]
+        for label, listed in table.items():
+            if start < covered_until[label]:
                 continue
-            for length in range(min(MAX_WORDS, len(words) - start), 0, -1):
-                if name_hash(words[start:start + length]) in hashes:
-                    codes[start].append(f"{label}:B")
-                    codes[start + 1:start + length] = [c + [f"{label}:I"] for c in codes[start + 1:start + length]]
-                    covered_until = start + length
-                    break
+            length = next((n for n, h in hashes if h in listed), 0)
+            if length:
+                codes[start].append(f"{label}:B")
+                for inside in codes[start + 1:start + length]:
+                    inside.append(f"{label}:I")
+                covered_until[label] = start + length
     return [" ".join(c) for c in codes]
 
 
@@ -68,7 +72,8 @@ class GazetteerTagger:
 
     def __call__(self, doc):
         for token, code in zip(doc, gazetteer_codes([t.text for t in doc], self.table), strict=True):
-            token.lemma_ = code
+            if code:  # an empty code is the lemma a new Doc already has
+                token.lemma_ = code
         return doc
 
     def pipe(self, docs, batch_size: int = 128):

@@ -24,3 +24,11 @@ def test_rule_mentions_replace_overlapping_model_mentions():
     rules = [Mention("d", 0, 0, 6, "Tehran", "LOC"), Mention("d", 0, 8, 19, "Purna Warta", "ORG")]
     merged = merge_rule_mentions(model, rules)
     assert [(m.text, m.label) for m in merged] == [("Tehran", "LOC"), ("Purna Warta", "ORG"), ("IRGC", "ORG")]
+
+
+def test_an_organisations_acronym_in_parentheses_joins_its_span():
+    from pipeline.recognize import add_rule_spans
+
+    words = "Hakim Mahkamah Konstitusi ( MK ) dan Joko ( 61 ) hadir".split()
+    model = [(1, 3, "ORG", 0.9), (4, 5, "ORG", 0.7), (7, 8, "PER", 0.9)]
+    assert add_rule_spans(model, words) == [(1, 6, "ORG", 0.9), (7, 8, "PER", 0.9)]
