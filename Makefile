@@ -46,7 +46,8 @@ train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into mode
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.tokenizer --ud-dir $(CORPORA)/ud
 
 train-ner: $(STAMP) ## Retrain the spaCy NER model into models/ner
-	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.ner --corpora $(CORPORA)/ner
+	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.ner --corpora $(CORPORA)/ner \
+		--gazetteers $(CORPORA)/gazetteers/dbpedia-id/original-dbpedia
 
 clean: ## Remove outputs and training scratch files (keeps .venv and models)
 	rm -rf $(OUT) build

@@ -35,3 +35,36 @@ def test_clitics_are_projected_as_the_current_treebanks_split_them():
                     ["4-5", "bukunya"], ["4", "buku"], ["5", "nya"]]
     heads = [line.split("\t")[6] for line in project_clitics(sentence, lexicon)[1:] if "-" not in line.split("\t")[0]]
     assert heads == ["0", "1", "1", "1", "4"]
+
+
+def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
+    """Both shipped configs load, the gazetteer marks tokens while training, and the trained
+    pipeline is loaded the way the product loads it (a few steps only: a smoke test)."""
+    import spacy
+
+    from pipeline.recognize import load_recognizer
+    from pipeline.training.ner import ADAPT_CONFIG, NerCorpora, train
+
+    def conll(text: str) -> str:  # "Joko/B-PER tiba/O ..." per sentence -> CoNLL lines
+        return "".join("".join(f"{item.replace('/', chr(9))}\n" for item in line.split()) + "\n"
+                       for line in text.strip().splitlines())
+
+    train_text = conll("Joko/B-PER Widodo/I-PER tiba/O di/O Jakarta/B-LOC\nKPK/B-ORG memeriksa/O Budi/B-PER")
+    dev_text = conll("Ani/B-PER pergi/O ke/O Bandung/B-LOC")
+    files = {"idner-news-2k/train.txt": train_text, "idner-news-2k/dev.txt": dev_text,
+             "nergrit/valid_preprocess.txt": dev_text, "indobertweet-twitter-ner/dev.txt": dev_text}
+    for name, text in files.items():
+        (tmp_path / "ner" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "ner" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "gaz").mkdir()
+    for name, text in {"person.txt": "Joko\n", "organization.txt": "KPK\n", "place.txt": "Jakarta\n"}.items():
+        (tmp_path / "gaz" / name).write_text(text, encoding="utf-8")
+    best = train(NerCorpora(tmp_path / "ner"), ["idner"], [], tmp_path / "work", {
+        "paths.gazetteer": str(tmp_path / "gaz"), "training.max_steps": 4, "training.eval_frequency": 2})
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "spacy").symlink_to(best)
+    nlp = load_recognizer(tmp_path / "model")
+    assert nlp.pipe_names == ["gazetteer", "tok2vec", "ner"]
+    assert [t.lemma_ for t in nlp("Joko ke Jakarta")] == ["PER:B", "", "LOC:B"]
+    adapt = spacy.util.load_config(ADAPT_CONFIG)
+    assert all(adapt["components"][name]["source"] for name in nlp.pipe_names)

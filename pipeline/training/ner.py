@@ -11,6 +11,8 @@ choices, each measured (see models/README.md):
   NERP repeats many idner-news-2k sentences and the dev scores must stay honest.
 
 The dev set that picks the best checkpoint is idner-news-2k dev, the closest to news.
+The first component marks tokens that stand in a name of the DBpedia gazetteers
+(``pipeline.gazetteer``); the model learns how far to trust those lists.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ OVERLAP_RUN = 8
 @dataclass(frozen=True)
 class NerCorpora:
     root: Path
-    silver: Path | None = None  # raw news tagged by a vote of models (pipeline.training.silver)
 
     def idner_train(self) -> list[TaggedSentence]:
         return read_tagged_file(self.root / "idner-news-2k" / "train.txt")
@@ -48,11 +49,6 @@ class NerCorpora:
 
     def twitter_train(self) -> list[TaggedSentence]:
         return read_tagged_file(self.root / "indobertweet-twitter-ner" / "train.txt")
-
-    def silver_train(self) -> list[TaggedSentence]:
-        if self.silver is None:
-            raise ValueError("the 'silver' part needs --silver FILE (made by pipeline.training.silver)")
-        return read_tagged_file(self.silver)
 
     def dev_sets(self) -> dict[str, list[TaggedSentence]]:
         return {
@@ -185,11 +181,12 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"))
+    parser.add_argument("--gazetteers", default="../shared/corpora/gazetteers/dbpedia-id/original-dbpedia",
+                        help="gazetteer folders (person.txt, organization.txt, place.txt), comma-separated")
     parser.add_argument("--work-dir", type=Path, default=Path("build/ner"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
     parser.add_argument("--parts", default="idner*2,nergrit,nerp,twitter", help="broad stage corpora, comma-separated")
     parser.add_argument("--adapt-parts", default="idner", help="adapt stage corpora ('' to skip the stage)")
-    parser.add_argument("--silver", type=Path, help="silver-tagged news for the 'silver' part")
     parser.add_argument("--config", type=Path, default=CONFIG, help="broad stage spaCy config")
     parser.add_argument("--adapt-config", type=Path, default=ADAPT_CONFIG, help="adapt stage spaCy config")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -197,8 +194,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
-    overrides = {key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}
-    corpora = NerCorpora(args.corpora, args.silver)
+    overrides = {"paths.gazetteer": args.gazetteers,
+                 **{key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}}
+    corpora = NerCorpora(args.corpora)
     best = train(corpora, args.parts.split(","), [p for p in args.adapt_parts.split(",") if p],
                  args.work_dir, overrides, args.config, args.adapt_config)
     if args.model_dir.exists():
