@@ -81,7 +81,7 @@ class GazetteerTagger:
             yield self(doc)
 
     def initialize(self, get_examples=None, nlp=None, lists: str | None = None) -> None:
-        """``lists``: comma-separated folders of ``person.txt``, ``organization.txt``, ``place.txt``."""
+        """``lists``: comma-separated folders or files (see ``read_lists``)."""
         if lists:
             self.set_table(build_table(read_lists([Path(folder) for folder in lists.split(",")])))
 
@@ -103,12 +103,20 @@ class GazetteerTagger:
 LIST_FILES = {"PER": "person.txt", "ORG": "organization.txt", "LOC": "place.txt"}
 
 
-def read_lists(folders: Sequence[Path]) -> dict[str, list[str]]:
-    """The names of each label's file in each folder (lines with undecodable bytes dropped)."""
-    return {label: [line.strip() for folder in folders
-                    for line in (folder / name).read_text(encoding="utf-8", errors="replace").splitlines()
-                    if line.strip() and "\ufffd" not in line]
-            for label, name in LIST_FILES.items()}
+def read_lists(paths: Sequence[Path]) -> dict[str, list[str]]:
+    """The names of each label from folders (their ``person.txt``, ``organization.txt`` and
+    ``place.txt``) or single files so named; lines with undecodable bytes are dropped."""
+    label_of = {name: label for label, name in LIST_FILES.items()}
+    files = [(label, path / name) for path in paths if path.is_dir() for label, name in LIST_FILES.items()]
+    for path in paths:
+        if not path.is_dir() and path.name not in label_of:
+            raise ValueError(f"gazetteer file {path} must be named one of {', '.join(label_of)}")
+    files += [(label_of[path.name], path) for path in paths if not path.is_dir()]
+    names: dict[str, list[str]] = {label: [] for label in LIST_FILES}
+    for label, path in files:
+        names[label] += [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+                         if line.strip() and "\ufffd" not in line]
+    return names
 
 
 @Language.factory("entitas_gazetteer")
