@@ -47,7 +47,7 @@ train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into mode
 
 train-ner: $(STAMP) ## Retrain the spaCy NER model into models/ner
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.ner --corpora $(CORPORA)/ner \
-		--gazetteers $(CORPORA)/gazetteers/dbpedia-id/original-dbpedia
+		--gazetteers $(CORPORA)/gazetteers/dbpedia-id/original-dbpedia,$(CORPORA)/gazetteers/dbpedia-id/mdee_gazetteer
 
 clean: ## Remove outputs and training scratch files (keeps .venv and models)
 	rm -rf $(OUT) build

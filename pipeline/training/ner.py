@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"))
-    parser.add_argument("--gazetteers", default="../shared/corpora/gazetteers/dbpedia-id/original-dbpedia",
+    parser.add_argument("--gazetteers", default="../shared/corpora/gazetteers/dbpedia-id/original-dbpedia,"
+                        "../shared/corpora/gazetteers/dbpedia-id/mdee_gazetteer",
                         help="gazetteer folders (person.txt, organization.txt, place.txt), comma-separated")
     parser.add_argument("--work-dir", type=Path, default=Path("build/ner"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
