@@ -179,10 +179,29 @@ Span = tuple[int, int, str, float]  # first token, end token, label, confidence
 
 def add_rule_spans(entities: list[Span], words: Sequence[str]) -> list[Span]:
     """The model's entities, plus rule spans where the model found nothing."""
-    entities = with_written_acronyms(entities, words)
+    entities = with_written_acronyms(split_listed_people(entities, words), words)
     extra = [(a, b, "ORG", RULE_CONFIDENCE) for a, b in acronymed_organisations(words)
              if not any(s < b and a < e for s, e, _, _ in entities)]
     return sorted([*entities, *extra])
+
+
+# Words that join two names in a list; never inside a person's name ("Ismail Haniyeh dan Ziyad
+# al-Nakhalah" is two people), though they may be inside an organisation's ("Energi dan Sumber
+# Daya Mineral").
+LIST_JOINERS = frozenset({"dan", "serta", "atau", ",", "&"})
+
+
+def split_listed_people(entities: list[Span], words: Sequence[str]) -> list[Span]:
+    """A PER span that lists people ("A dan B", "A, B") is one span per person."""
+    out: list[Span] = []
+    for start, end, label, confidence in entities:
+        joiners = [i for i in range(start + 1, end - 1) if words[i].lower() in LIST_JOINERS]
+        if label != "PER" or not joiners:
+            out.append((start, end, label, confidence))
+            continue
+        bounds = [start, *[b for i in joiners for b in (i, i + 1)], end]
+        out += [(a, b, label, confidence) for a, b in zip(bounds[::2], bounds[1::2], strict=True) if b > a]
+    return out
 
 
 def with_written_acronyms(entities: list[Span], words: Sequence[str]) -> list[Span]:

@@ -32,3 +32,11 @@ def test_an_organisations_acronym_in_parentheses_joins_its_span():
     words = "Hakim Mahkamah Konstitusi ( MK ) dan Joko ( 61 ) hadir".split()
     model = [(1, 3, "ORG", 0.9), (4, 5, "ORG", 0.7), (7, 8, "PER", 0.9)]
     assert add_rule_spans(model, words) == [(1, 6, "ORG", 0.9), (7, 8, "PER", 0.9)]
+
+
+def test_a_person_span_that_lists_people_is_one_span_per_person():
+    from pipeline.recognize import add_rule_spans
+
+    words = "Pemimpin Ismail Haniyeh dan Ziyad al-Nakhalah , Menteri Energi dan Sumber Daya".split()
+    model = [(1, 6, "PER", 0.6), (7, 11, "ORG", 0.8)]
+    assert add_rule_spans(model, words) == [(1, 3, "PER", 0.6), (4, 6, "PER", 0.6), (7, 11, "ORG", 0.8)]
