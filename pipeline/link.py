@@ -1,8 +1,9 @@
 """Stage 4: group mentions into entities, within each document and then across documents.
 
-Each mention is first read as a *name*: role words (titles, ranks, offices; inside the
-mention or just before it) go to its ``role``, a clitic glued to its end (``Jakartanya``) and a
-parenthesised acronym are set aside. Its *key* is the name in lower case without accents,
+Each mention is first read as a *name*: role words (a person's titles, ranks, offices, inside
+the mention or just before it; the lower-case words opening an organisation or place name,
+``gerakan perlawanan Hamas``) go to its ``role``, a clitic glued to its end (``Jakartanya``) and
+a parenthesised acronym are set aside. Its *key* is the name in lower case without accents,
 hyphens or apostrophes (``al-Quds`` = ``Al Quds``).
 
 Within a document, mentions with more than one word are linked first, then one-word ones;
@@ -89,6 +90,22 @@ def name_key(words: Sequence[str]) -> str:
 
 def is_role_word(word: str) -> bool:
     return word.lower().rstrip(".") in ROLE_WORDS
+
+
+# Lower-case particles that belong to a name ("al Aqsa", "van Gogh"), never a descriptor.
+NAME_PARTICLES = frozenset("al el ad as at ar an ash ath ibn bin binti abu de da del della di du la le van von der den"
+                           .split())
+
+
+def split_descriptor(words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Lower-case words opening an organisation or place name and the name after them
+    ("gerakan perlawanan" + "Hamas", "wilayah" + "Gaza"); a name is never stripped to nothing."""
+    i = 0
+    while i < len(words) - 1 and words[i][:1].islower() and words[i].lower() not in NAME_PARTICLES:
+        i += 1
+    if not any(w[:1].isupper() for w in words[i:]):
+        return [], list(words)
+    return list(words[:i]), list(words[i:])
 
 
 def split_role(words: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -231,7 +248,8 @@ def parse_mention(mention: Mention, text: str, clitic_at: Mapping[int, int]) -> 
             acronym = after.group(1).strip()
     words = words_of(surface)
     if mention.label != "PER":
-        return ParsedName(mention, "", tuple(words or words_of(mention.text)), acronym)
+        descriptor, name = split_descriptor(words)
+        return ParsedName(mention, " ".join(descriptor), tuple(name or words_of(mention.text)), acronym)
     inner_role, name = split_role(words)
     role = " ".join(filter(None, [preceding_role(text, mention.start), " ".join(inner_role)]))
     return ParsedName(mention, role, tuple(name or words_of(mention.text)), acronym)

@@ -41,7 +41,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("confidence", "float64", "the NER model's probability for this span and label, 0 to 1"),
         ("entity_id", "string", "the entity it belongs to (entities.csv)"),
         ("name", "string", "the mention without role words, clitics and parenthesised acronym"),
-        ("role", "string", "title, rank or office words inside the mention or just before it, if any"),
+        ("role", "string", "PER: title, rank or office words in or before it; ORG/LOC: lower-case words opening it"),
         ("rule", "string", "how it was linked: exact, user, acronym, short-name or variant (README)"),
         ("zone", "string", "body, or boilerplate for site furniture such as 'Baca Juga' lines"),
     ],

@@ -252,3 +252,16 @@ def test_a_refused_merge_through_one_anchor_still_joins_through_another():
     ids = [index.entity_of(node, summary) for node, summary in clusters]
     assert ids[1] == ids[2] != ids[0]
     assert len({e.entity_id for e in index.entities}) == len(index.entities) == 2
+
+
+def test_lower_case_words_opening_an_organisation_are_its_role_not_its_name():
+    text = "Pemimpin gerakan perlawanan Hamas tiba. Hamas menolak. Warga al Aqsa dan wilayah Gaza."
+    docs = [("d1", text, [("gerakan perlawanan Hamas", "ORG"), ("Hamas", "ORG"), ("al Aqsa", "LOC"),
+                          ("wilayah Gaza", "LOC")]),
+            ("d2", "Juru bicara Hamas berbicara.", [("Hamas", "ORG")])]
+    linked, entities = run_link(docs)
+    movement = linked[("d1", "gerakan perlawanan Hamas")]
+    assert (movement.name, movement.role) == ("Hamas", "gerakan perlawanan")
+    assert linked[("d1", "al Aqsa")].name == "al Aqsa" and linked[("d1", "wilayah Gaza")].name == "Gaza"
+    assert movement.entity_id == linked[("d1", "Hamas")].entity_id == linked[("d2", "Hamas")].entity_id
+    assert entities[movement.entity_id].canonical == "Hamas"
