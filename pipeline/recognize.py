@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.corpora import LABELS
 from pipeline.errors import ModelError
 from pipeline.link import looks_like_acronym
-from pipeline.types import Document, Mention, Sentence, TokenizedDocument
+from pipeline.types import Document, Mention, Sentence, Token, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +218,24 @@ def with_written_acronyms(entities: list[Span], words: Sequence[str]) -> list[Sp
             if (start, end) in widened or not any(a <= start and end <= b for a, b in covered)]
 
 
+def is_glue(left: Token, right: Token) -> bool:
+    """Two words written together in the source ("ArabiyaJumat", split by the tokenizer)."""
+    return left.end == right.start and left.text[-1:].islower() and right.text[:1].isupper()
+
+
+def cut_at_glue(entities: list[Span], tokens: Sequence[Token]) -> list[Span]:
+    """A span across words glued together in a scraped page ("Al ArabiyaJumat (17/11)") keeps
+    only the piece with the most capitalised words (the first of equals): the glue marks where
+    one text (a headline, a credit) ended and the next began."""
+    out = []
+    for start, end, label, confidence in entities:
+        bounds = [start, *(i for i in range(start + 1, end) if is_glue(tokens[i - 1], tokens[i])), end]
+        pieces = list(zip(bounds, bounds[1:], strict=False))
+        first, last = max(pieces, key=lambda p: (sum(t.text[:1].isupper() for t in tokens[p[0]:p[1]]), -p[0]))
+        out.append((first, last, label, confidence))
+    return out
+
+
 def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
                     min_confidence: float = 0.5) -> list[Mention]:
     """One sense per document: a name the model found is found wherever else the document
@@ -271,7 +289,7 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
         batch = jobs[chunk:chunk + batch_size]
         parsed = parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s) for _, s in batch])
         for (i, sentence), entities in zip(batch, parsed, strict=True):
-            entities = add_rule_spans(entities, [t.text for t in sentence.tokens])
+            entities = cut_at_glue(add_rule_spans(entities, [t.text for t in sentence.tokens]), sentence.tokens)
             document = documents[i].document
             for first, last, label, confidence in entities:
                 if label not in LABELS:

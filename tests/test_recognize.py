@@ -40,3 +40,18 @@ def test_a_person_span_that_lists_people_is_one_span_per_person():
     words = "Pemimpin Ismail Haniyeh dan Ziyad al-Nakhalah , Menteri Energi dan Sumber Daya".split()
     model = [(1, 6, "PER", 0.6), (7, 11, "ORG", 0.8)]
     assert add_rule_spans(model, words) == [(1, 3, "PER", 0.6), (4, 6, "PER", 0.6), (7, 11, "ORG", 0.8)]
+
+
+def test_a_span_across_glued_words_keeps_its_most_name_like_piece():
+    from pipeline.recognize import cut_at_glue
+    from pipeline.types import Token
+
+    text = "Al ArabiyaJumat (17/11) dan HamasMuhammad Deif"
+    words = ["Al", "Arabiya", "Jumat", "(", "17/11", ")", "dan", "Hamas", "Muhammad", "Deif"]
+    tokens, position = [], 0
+    for word in words:
+        start = text.index(word, position)
+        tokens.append(Token(start, start + len(word), word))
+        position = start + len(word)
+    spans = [(0, 6, "ORG", 0.5), (7, 10, "PER", 0.9), (8, 10, "PER", 0.9)]
+    assert cut_at_glue(spans, tokens) == [(0, 2, "ORG", 0.5), (8, 10, "PER", 0.9), (8, 10, "PER", 0.9)]
