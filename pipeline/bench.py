@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.ingest import make_document
 from pipeline.recognize import recognize
 from pipeline.runner import DEFAULT_MODELS, Extractor, batches
@@ -81,8 +83,7 @@ class RssSampler:
 
     def profile(self) -> list[int]:
         """The highest sample in each tenth of the run, in MiB: flat when memory does not grow."""
-        n = len(self.samples)
-        return [round(max(self.samples[i * n // 10:max((i + 1) * n // 10, i * n // 10 + 1)])) for i in range(10)]
+        return [round(max(part)) for part in np.array_split(self.samples, 10) if len(part)]
 
 
 def tokenize_alone(extractor: Extractor, documents: Iterable[Document],

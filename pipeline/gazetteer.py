@@ -86,13 +86,13 @@ class GazetteerTagger:
             self.set_table(build_table(read_lists([Path(folder) for folder in lists.split(",")])))
 
     def set_table(self, table: Mapping[str, np.ndarray]) -> None:
-        self.arrays = dict(table)
         self.table = {label: frozenset(hashes.tolist()) for label, hashes in table.items()}
 
     def to_disk(self, path, exclude=()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path / self.FILE, **self.arrays)
+        np.savez_compressed(path / self.FILE, **{label: np.array(sorted(hashes), dtype=np.uint64)
+                                                 for label, hashes in self.table.items()})
 
     def from_disk(self, path, exclude=()):
         with np.load(Path(path) / self.FILE) as data:

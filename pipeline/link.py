@@ -501,6 +501,11 @@ def _join_variants(groups: _UnionFind, nodes: Iterable[tuple[str, str]]) -> None
 Node = tuple[int, int]  # (document number, cluster number in that document)
 
 
+def _entity(eid: str, label: str, names: Counter) -> Entity:
+    canonical = " ".join(fullest(names))
+    return Entity(eid, canonical, label, tuple(sorted({" ".join(n) for n in names} - {canonical})))
+
+
 class EntityIndex:
     """The entity of every document cluster, and the entities, after merging across documents.
 
@@ -545,33 +550,23 @@ class EntityIndex:
             group_names[self._group(node, cl)].update(dict(cl.name_counts))
         # A group's id comes from its fullest name. Groups left apart (an ambiguous acronym, a
         # refused merge) may share that name, and then share the id, so that an id names one
-        # row of entities.csv; the merged names may have another fullest name, so repeat until
-        # every bucket of names is named by its own fullest name.
-        self.group_id: dict[object, str] = {}
-        buckets: dict[str, Counter] = defaultdict(Counter)
-        label_of: dict[str, str] = {}
-        for group, names in group_names.items():
-            label = group[1] if group[0] == "apart" else group[0]
-            eid = entity_id(label, name_key(fullest(names)))
-            self.group_id[group] = eid
-            buckets[eid].update(names)
-            label_of[eid] = label
-        del group_names
+        # row of entities.csv; the merged names may have another fullest name, so buckets of
+        # names are renamed and merged until each is named by its own fullest name.
+        buckets: dict[object, Counter] = group_names
+        label_of = {group: group[1] if group[0] == "apart" else group[0] for group in group_names}
+        self.group_id: dict[object, object] = {group: group for group in group_names}
         while True:
-            renamed = {eid: entity_id(label_of[eid], name_key(fullest(names))) for eid, names in buckets.items()}
-            if all(renamed[eid] == eid for eid in buckets):
+            renamed = {key: entity_id(label_of[key], name_key(fullest(names))) for key, names in buckets.items()}
+            if all(renamed[key] == key for key in buckets):
                 break
-            merged: dict[str, Counter] = defaultdict(Counter)
-            for eid, names in buckets.items():
-                merged[renamed[eid]].update(names)
-                label_of[renamed[eid]] = label_of[eid]
-            self.group_id = {group: renamed[eid] for group, eid in self.group_id.items()}
+            merged: dict[object, Counter] = defaultdict(Counter)
+            for key, names in buckets.items():
+                merged[renamed[key]].update(names)
+            label_of = {renamed[key]: label for key, label in label_of.items()}
+            self.group_id = {group: renamed[key] for group, key in self.group_id.items()}
             buckets = merged
-        self.entities = sorted(
-            (Entity(eid, " ".join(fullest(names)), label_of[eid],
-                    tuple(sorted({" ".join(n) for n in names} - {" ".join(fullest(names))})))
-             for eid, names in buckets.items()),
-            key=lambda e: e.entity_id)
+        self.entities = sorted((_entity(eid, label_of[eid], names) for eid, names in buckets.items()),
+                               key=lambda e: e.entity_id)
 
     def _anchors(self, cl: ClusterSummary) -> list[str]:
         return sorted(k for k in cl.anchors if (cl.label, k) not in self.ambiguous)

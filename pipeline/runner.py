@@ -117,12 +117,7 @@ class Engine:
             started = time.perf_counter()
             written = write_tables(store, out_dir, fmt)
             self.timer.add("tables", started)
-            return RunSummary(
-                written=written,
-                documents=store.n_documents,
-                not_processed=store.count("SELECT count(*) FROM document WHERE status != 'ok'"),
-                mentions=store.count("SELECT count(*) FROM mention"),
-                entities=store.count("SELECT count(*) FROM entity"))
+            return RunSummary(written=written, **store.counts())
 
     def collect(self, documents: Iterable[Document], store: TableStore, link_settings: LinkSettings) -> None:
         """Every document through the stages into ``store``, then linked across documents."""

@@ -235,17 +235,20 @@ class TableStore:
         """One table, in order, as DataFrames of at most ``CHUNK`` rows (at least one, maybe empty)."""
         cursor = self.db.execute(QUERIES[name])
         rows = _alias_rows(cursor) if name == "aliases" else cursor
-        first = True
-        while True:
-            batch = list(islice(rows, self.CHUNK))
-            if batch or first:
-                yield frame(name, batch)
-            if len(batch) < self.CHUNK:
-                return
-            first = False
+        yielded = False
+        while batch := list(islice(rows, self.CHUNK)):
+            yield frame(name, batch)
+            yielded = True
+        if not yielded:
+            yield frame(name, [])
 
-    def count(self, sql: str) -> int:
-        return self.db.execute(sql).fetchone()[0]
+    def counts(self) -> dict[str, int]:
+        """How many documents (and of them not processed), mentions and entities the run has."""
+        one = self.db.execute
+        return {"documents": self.n_documents,
+                "not_processed": one("SELECT count(*) FROM document WHERE status != 'ok'").fetchone()[0],
+                "mentions": one("SELECT count(*) FROM mention").fetchone()[0],
+                "entities": one("SELECT count(*) FROM entity").fetchone()[0]}
 
     def tables(self) -> Tables:
         """All tables in memory (the Python API)."""
