@@ -19,11 +19,20 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = "1"
 
 
+# The code and word lists whose output is cached, beside the models.
+STAGE_SOURCES = ("ingest.py", "tokenize.py", "gazetteer.py", "recognize.py", "resources")
+
+
 def models_fingerprint(models_dir: Path) -> str:
-    """A hash of every model file's bytes: a retrained model invalidates the cache."""
+    """A hash of every model file's bytes and of the stages' code: a retrained model or a
+    changed rule invalidates the cache."""
     digest = hashlib.sha256(FORMAT_VERSION.encode())
-    for path in sorted(p for p in models_dir.rglob("*") if p.is_file() and p.suffix != ".md"):
-        digest.update(path.relative_to(models_dir).as_posix().encode())
+    package = Path(__file__).resolve().parent
+    sources = [package / name for name in STAGE_SOURCES]
+    files = [(models_dir, p) for p in sorted(models_dir.rglob("*")) if p.is_file() and p.suffix != ".md"]
+    files += [(package, p) for source in sources for p in sorted([source, *source.rglob("*")]) if p.is_file()]
+    for root, path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
