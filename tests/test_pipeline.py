@@ -77,3 +77,24 @@ def test_confidences_come_with_the_models_own_entities(extractor):
         assert [(s, e, label) for s, e, label, _ in entities] == [(x.start, x.end, x.label_) for x in doc.ents]
         assert all(0.0 < p <= 1.0 for *_, p in entities)
     assert len({round(p, 2) for ents in scored for *_, p in ents}) > 3  # not a constant
+
+
+def test_the_seed_articles_people_under_their_fullest_names(seed_tables):
+    for short, full in [("Qaani", "Esmail Qaani"), ("Nakhalah", "Ziyad al-Nakhalah"),
+                        ("Soleimani", "Qassem Soleimani"), ("Haniyeh", "Ismail Haniyeh")]:
+        person = entity_named(seed_tables, short)
+        assert (person.label, person.canonical) == ("PER", full)
+    qaani = seed_tables.mentions[seed_tables.mentions["name"] == "Esmail Qaani"]
+    assert list(qaani["role"]) == ["Pemimpin Pasukan Quds Iran"]  # split off the organisation span
+    assert entity_named(seed_tables, "Pasukan Quds Iran").label == "ORG"
+
+
+def test_the_seed_articles_countries_and_places(seed_tables):
+    for name in ("Iran", "Palestina", "Israel"):
+        place = entity_named(seed_tables, name)
+        assert (place.label, place.documents) == ("LOC", 2)
+    assert entity_named(seed_tables, "Teheran").name == entity_named(seed_tables, "Tehran").name
+    assert entity_named(seed_tables, "Sheikh Jarrah").label == "LOC"  # "kota Sheikh Jarrah"
+    assert entity_named(seed_tables, "Brigade Al Qassam").label == "ORG"
+    assert entity_named(seed_tables, "Jihad Islam").label == "ORG"  # "Hamas dan Jihad Islam"
+    assert "Zionis" not in set(seed_tables.aliases["alias"])

@@ -55,3 +55,74 @@ def test_a_span_across_glued_words_keeps_its_most_name_like_piece():
         position = start + len(word)
     spans = [(0, 6, "ORG", 0.5), (7, 10, "PER", 0.9), (8, 10, "PER", 0.9)]
     assert cut_at_glue(spans, tokens) == [(0, 2, "ORG", 0.5), (8, 10, "PER", 0.9), (8, 10, "PER", 0.9)]
+
+
+def test_countries_the_model_left_untagged_are_places_but_not_languages_currencies_or_name_openers():
+    from pipeline.recognize import add_rule_spans
+
+    words = "Iran siap membantu Palestina , kata Presiden Iran Ebrahim Raisi dalam bahasa Inggris".split()
+    model = [(8, 10, "PER", 0.9)]
+    assert add_rule_spans(model, words) == [(0, 1, "LOC", 0.8), (3, 4, "LOC", 0.8), (7, 8, "LOC", 0.8),
+                                            (8, 10, "PER", 0.9)]
+    words = "Harga 10 dolar AS ; Israel Katz tiba di Amerika Serikat".split()
+    assert add_rule_spans([], words) == [(9, 11, "LOC", 0.8)]
+
+
+def test_context_words_correct_the_models_labels():
+    from pipeline.recognize import add_rule_spans
+
+    words = "komandan Brigade Al Qassam di kota Sheikh Jarrah melawan rezim Zionis".split()
+    model = [(1, 4, "PER", 0.9), (6, 8, "PER", 0.6), (10, 11, "PER", 0.5)]
+    assert add_rule_spans(model, words) == [(1, 4, "ORG", 0.9), (6, 8, "LOC", 0.6)]
+
+
+def test_arabic_article_words_continue_a_name_and_coordinated_names_share_its_label():
+    from pipeline.recognize import add_rule_spans
+
+    words = "pembebasan Yerusalem al-Quds oleh Hamas dan Jihad Islam serta Ismail dan Budi".split()
+    model = [(1, 2, "LOC", 0.9), (4, 5, "ORG", 0.9), (9, 10, "PER", 0.9)]
+    assert add_rule_spans(model, words) == [(1, 3, "LOC", 0.9), (4, 5, "ORG", 0.9), (6, 8, "ORG", 0.5),
+                                            (9, 10, "PER", 0.9)]
+
+
+def tokenized(text):
+    """A one-sentence TokenizedDocument, tokens split at spaces (edge punctuation apart)."""
+    import re
+
+    from pipeline.types import Sentence, Token, TokenizedDocument
+
+    tokens = tuple(Token(m.start(), m.end(), m.group()) for m in re.finditer(r"[\w'-]+|[^\w\s]", text))
+    return TokenizedDocument(make_document("d", "mem", text), (Sentence(0, 0, len(text), tokens),))
+
+
+def mention(text, surface, label, confidence=1.0, nth=0):
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(surface, start + 1)
+    return Mention("d", 0, start, start + len(surface), surface, label, confidence)
+
+
+def test_a_persons_name_closing_an_organisation_span_is_split_off():
+    from pipeline.recognize import split_person_tails
+
+    text = "Pemimpin Pasukan Quds Iran Esmail Qaani menulis surat. Qaani menegaskan dukungan Bank Indonesia ."
+    found = [mention(text, "Pasukan Quds Iran Esmail Qaani", "ORG"), mention(text, "Qaani", "PER", nth=1),
+             mention(text, "Bank Indonesia", "ORG")]
+    split = split_person_tails(tokenized(text), found)
+    assert [(m.text, m.label) for m in split] == [("Pasukan Quds Iran", "ORG"), ("Esmail Qaani", "PER"),
+                                                  ("Qaani", "PER"), ("Bank Indonesia", "ORG")]
+    assert all(text[m.start:m.end] == m.text for m in split)
+
+
+def test_a_full_name_is_found_from_the_surname_the_model_found():
+    from pipeline.recognize import complete_person_names, propagate_names
+
+    text = ("Ia menelepon Ismail Haniyeh dan Ziyad al-Nakhalah . Kata Nakhalah , Jenderal Qassem Soleimani "
+            "tewas . Menteri Keuangan Menkeu hadir . Jenderal Soleimani dikenang .")
+    found = [mention(text, "Ismail Haniyeh", "PER"), mention(text, "Nakhalah", "PER", nth=1),
+             mention(text, "Qassem Soleimani", "PER"), mention(text, "Menkeu", "PER")]
+    document = tokenized(text)
+    completed = propagate_names(document, complete_person_names(document, found))
+    assert [(m.text, m.label) for m in completed] == [
+        ("Ismail Haniyeh", "PER"), ("Ziyad al-Nakhalah", "PER"), ("Nakhalah", "PER"), ("Qassem Soleimani", "PER"),
+        ("Menkeu", "PER"), ("Soleimani", "PER")]
