@@ -14,7 +14,7 @@ from pipeline.corpora import LABELS, TaggedSentence, bio_to_spans, normalise_tag
 from pipeline.errors import InputError
 from pipeline.ingest import make_document
 from pipeline.link import NO_STEERING, LinkSettings, link
-from pipeline.recognize import tag_token_lists
+from pipeline.recognize import recognize, tag_token_lists
 from pipeline.tokenize import tokenize_documents
 from pipeline.types import Mention, ProcessedDocument
 
@@ -51,20 +51,24 @@ def score_spans(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]
     return NerScores(dict(tp), dict(n_pred), dict(n_gold))
 
 
-def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence]) -> list[list[str]]:
+Places = frozenset[tuple[str, ...]] | None  # as recognize() takes them: None for the shipped list
+
+
+def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence], places: Places = None) -> list[list[str]]:
     """BIO tags for corpus tokens, predicted on the tokens the product's tokenizer would make."""
     split = [retokenize(s) for s in sentences]
-    predicted = tag_token_lists(nlp, (s.tokens for s, _ in split))
+    predicted = tag_token_lists(nlp, (s.tokens for s, _ in split), places=places)
     return [list(normalise_tags(tags[i] for i in cores)) for (_, cores), tags in zip(split, predicted, strict=True)]
 
 
-def evaluate_sentences(nlp, sentences: Sequence[TaggedSentence]) -> tuple[NerScores, list[list[str]]]:
-    predicted = predict_corpus_tokens(nlp, sentences)
+def evaluate_sentences(nlp, sentences: Sequence[TaggedSentence],
+                       places: Places = None) -> tuple[NerScores, list[list[str]]]:
+    predicted = predict_corpus_tokens(nlp, sentences, places)
     return score_spans([s.tags for s in sentences], predicted), predicted
 
 
-def evaluate_sets(nlp, sets: Mapping[str, Sequence[TaggedSentence]]) -> dict[str, dict]:
-    return {name: evaluate_sentences(nlp, sentences)[0].as_dict() for name, sentences in sets.items()}
+def evaluate_sets(nlp, sets: Mapping[str, Sequence[TaggedSentence]], places: Places = None) -> dict[str, dict]:
+    return {name: evaluate_sentences(nlp, sentences, places)[0].as_dict() for name, sentences in sets.items()}
 
 
 @dataclass(frozen=True)
@@ -132,3 +136,17 @@ def evaluate_links(stanza_nlp, gold_docs: Sequence[GoldLinks],
                      for i, j in combinations(range(len(gold)), 2)
                      if (gold[i] == gold[j]) != (predicted[i] == predicted[j])})
     return pairwise_link_scores(gold, predicted), errors
+
+
+def evaluate_document_ner(stanza_nlp, ner, gold_docs: Sequence[GoldLinks]) -> dict[str, dict[str, float]]:
+    """The whole recogniser, document rules included, against the gold mentions of the linking
+    set: exact character spans and labels."""
+    documents = tokenize_documents(stanza_nlp, [make_document(g.doc_id, "gold", g.text) for g in gold_docs])
+    tp, n_pred, n_gold = Counter(), Counter(), Counter()
+    for g, found in zip(gold_docs, recognize(ner, documents), strict=True):
+        gold_spans = {(start, end, label) for start, end, label, _ in g.mentions}
+        predicted = {(m.start, m.end, m.label) for m in found}
+        n_gold.update(label for *_, label in gold_spans)
+        n_pred.update(label for *_, label in predicted)
+        tp.update(label for *_, label in gold_spans & predicted)
+    return NerScores(dict(tp), dict(n_pred), dict(n_gold)).as_dict()

@@ -50,14 +50,17 @@ def sentence_doc(vocab, sentence: Sentence):
     return Doc(vocab, words=[t.text for t in tokens], spaces=spaces)
 
 
-def tag_token_lists(nlp, token_lists: Iterable[Sequence[str]], batch_size: int = 256) -> list[list[str]]:
-    """BIO tags for already tokenised sentences (used to score the model on NER corpora)."""
+def tag_token_lists(nlp, token_lists: Iterable[Sequence[str]], batch_size: int = 256,
+                    places: frozenset[tuple[str, ...]] | None = None) -> list[list[str]]:
+    """BIO tags for already tokenised sentences (used to score the model on NER corpora);
+    ``places`` as for ``recognize``."""
     from spacy.tokens import Doc
 
+    places = known_places() if places is None else places
     docs = (Doc(nlp.vocab, words=list(tokens)) for tokens in token_lists)
     tagged = []
     for doc in nlp.pipe(docs, batch_size=batch_size):
-        entities = add_rule_spans([(e.start, e.end, e.label_, 1.0) for e in doc.ents], [t.text for t in doc])
+        entities = add_rule_spans([(e.start, e.end, e.label_, 1.0) for e in doc.ents], [t.text for t in doc], places)
         tags = ["O"] * len(doc)
         for start, end, label, _ in entities:
             if label in LABELS:
@@ -181,15 +184,17 @@ def acronymed_organisations(words: Sequence[str]) -> list[tuple[int, int]]:
 Span = tuple[int, int, str, float]  # first token, end token, label, confidence
 
 
-def add_rule_spans(entities: list[Span], words: Sequence[str]) -> list[Span]:
-    """The model's entities corrected by the rules below, plus rule spans where it found nothing."""
+def add_rule_spans(entities: list[Span], words: Sequence[str],
+                   places: frozenset[tuple[str, ...]] = frozenset()) -> list[Span]:
+    """The model's entities corrected by the rules below, plus rule spans where it found nothing
+    (``places``: the names ``listed_places`` tags)."""
     entities = with_written_acronyms(split_listed_people(entities, words), words)
     entities = with_name_particles(relabel_by_context(drop_group_words(entities, words), words), words)
     extra = [(a, b, "ORG", RULE_CONFIDENCE) for a, b in acronymed_organisations(words)
              if not any(s < b and a < e for s, e, _, _ in entities)]
     entities = sorted([*entities, *extra])
     entities = sorted([*entities, *coordinated_names(entities, words)])
-    return sorted([*entities, *listed_places(entities, words, known_places())])
+    return sorted([*entities, *listed_places(entities, words, places)])
 
 
 def coordinated_names(entities: Sequence[Span], words: Sequence[str]) -> list[Span]:
@@ -469,8 +474,14 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
 
 
-def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256) -> list[list[Mention]]:
-    """Mentions for each document, in text order, each with the model's confidence."""
+def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256,
+              places: frozenset[tuple[str, ...]] | None = None) -> list[list[Mention]]:
+    """Mentions for each document, in text order, each with the model's confidence.
+
+    ``places``: the country, territory and capital names tagged LOC wherever the model left
+    them untagged; ``known_places()`` by default, ``frozenset()`` for idner-news-2k's convention.
+    """
+    places = known_places() if places is None else places
     jobs = [(i, sentence) for i, doc in enumerate(documents) for sentence in doc.sentences
             if not _is_furniture(doc.document, sentence)]
     mentions: list[list[Mention]] = [[] for _ in documents]
@@ -478,7 +489,8 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
         batch = jobs[chunk:chunk + batch_size]
         parsed = parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s) for _, s in batch])
         for (i, sentence), entities in zip(batch, parsed, strict=True):
-            entities = cut_at_glue(add_rule_spans(entities, [t.text for t in sentence.tokens]), sentence.tokens)
+            words = [t.text for t in sentence.tokens]
+            entities = cut_at_glue(add_rule_spans(entities, words, places), sentence.tokens)
             document = documents[i].document
             for first, last, label, confidence in entities:
                 if label not in LABELS:

@@ -58,14 +58,15 @@ def test_a_span_across_glued_words_keeps_its_most_name_like_piece():
 
 
 def test_countries_the_model_left_untagged_are_places_but_not_languages_currencies_or_name_openers():
-    from pipeline.recognize import add_rule_spans
+    from pipeline.recognize import add_rule_spans, known_places
 
     words = "Iran siap membantu Palestina , kata Presiden Iran Ebrahim Raisi dalam bahasa Inggris".split()
     model = [(8, 10, "PER", 0.9)]
-    assert add_rule_spans(model, words) == [(0, 1, "LOC", 0.8), (3, 4, "LOC", 0.8), (7, 8, "LOC", 0.8),
+    assert add_rule_spans(model, words) == [(8, 10, "PER", 0.9)]  # no list given: the model's convention
+    assert add_rule_spans(model, words, known_places()) == [(0, 1, "LOC", 0.8), (3, 4, "LOC", 0.8), (7, 8, "LOC", 0.8),
                                             (8, 10, "PER", 0.9)]
     words = "Harga 10 dolar AS ; Israel Katz tiba di Amerika Serikat".split()
-    assert add_rule_spans([], words) == [(9, 11, "LOC", 0.8)]
+    assert add_rule_spans([], words, known_places()) == [(9, 11, "LOC", 0.8)]
 
 
 def test_context_words_correct_the_models_labels():
