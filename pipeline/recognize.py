@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from importlib import resources
@@ -375,11 +375,15 @@ def split_person_tails(document: TokenizedDocument, mentions: Sequence[Mention],
     two first names before it (never a place, organisation noun or title), the organisation
     keeping two words at least."""
     people = _person_words(mentions, min_confidence)
-    tokens = {t.start: t for s in document.sentences for t in s.tokens}
+    tokens = [t for s in document.sentences for t in s.tokens]
+    starts = [t.start for t in tokens]
     out = []
     for m in mentions:
-        inside = [t for start, t in tokens.items() if m.start <= start < m.end]
-        if m.label == "PER" or len(inside) < 2 or inside[-1].text not in people:
+        if m.label == "PER" or m.text.split()[-1] not in people:
+            out.append(m)
+            continue
+        inside = tokens[bisect_left(starts, m.start):bisect_left(starts, m.end)]
+        if len(inside) < 2 or inside[-1].text not in people:
             out.append(m)
             continue
         first = len(inside) - 1
