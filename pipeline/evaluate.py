@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -16,7 +16,7 @@ from pipeline.ingest import make_document
 from pipeline.link import NO_STEERING, LinkSettings, link
 from pipeline.recognize import recognize, tag_token_lists
 from pipeline.tokenize import tokenize_documents
-from pipeline.types import Mention, ProcessedDocument
+from pipeline.types import Mention, ProcessedDocument, TokenizedDocument
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,18 @@ class NerScores:
         return {"overall": self.prf(), **{label: self.prf(label) for label in LABELS}}
 
 
-def score_spans(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> NerScores:
+def count_spans(pairs: Iterable[tuple[set[tuple[int, int, str]], set[tuple[int, int, str]]]]) -> NerScores:
+    """Exact-span counts over (gold spans, predicted spans) pairs of (start, end, label)."""
     tp, n_pred, n_gold = Counter(), Counter(), Counter()
-    for gold_tags, pred_tags in zip(gold, predicted, strict=True):
-        gold_spans = set(bio_to_spans(gold_tags))
-        pred_spans = set(bio_to_spans(pred_tags))
+    for gold_spans, pred_spans in pairs:
         n_gold.update(label for _, _, label in gold_spans)
         n_pred.update(label for _, _, label in pred_spans)
         tp.update(label for _, _, label in gold_spans & pred_spans)
     return NerScores(dict(tp), dict(n_pred), dict(n_gold))
+
+
+def score_spans(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> NerScores:
+    return count_spans((set(bio_to_spans(g)), set(bio_to_spans(p))) for g, p in zip(gold, predicted, strict=True))
 
 
 Places = frozenset[tuple[str, ...]] | None  # as recognize() takes them: None for the shipped list
@@ -120,14 +123,16 @@ def pairwise_link_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[
             "predicted_pairs": len(pred_pairs), "mentions": len(gold)}
 
 
+def tokenized_gold(stanza_nlp, gold_docs: Sequence[GoldLinks]) -> list[TokenizedDocument]:
+    return tokenize_documents(stanza_nlp, [make_document(g.doc_id, "gold", g.text) for g in gold_docs])
+
+
 def evaluate_links(stanza_nlp, gold_docs: Sequence[GoldLinks],
                    settings: LinkSettings = NO_STEERING) -> tuple[dict[str, float], list[tuple[str, str, str, str]]]:
     """Link the gold mentions with the product's linker; returns scores and the wrong pairs."""
-    documents = [make_document(g.doc_id, "gold", g.text) for g in gold_docs]
-    tokenized = tokenize_documents(stanza_nlp, documents)
     processed = [ProcessedDocument.of(t, [Mention(g.doc_id, 0, start, end, g.text[start:end], label)
                                           for start, end, label, _ in g.mentions])
-                 for t, g in zip(tokenized, gold_docs, strict=True)]
+                 for t, g in zip(tokenized_gold(stanza_nlp, gold_docs), gold_docs, strict=True)]
     linked, _ = link(processed, settings)
     gold = [entity for g in gold_docs for *_, entity in g.mentions]
     predicted = [lm.entity_id for lm in linked]
@@ -141,12 +146,7 @@ def evaluate_links(stanza_nlp, gold_docs: Sequence[GoldLinks],
 def evaluate_document_ner(stanza_nlp, ner, gold_docs: Sequence[GoldLinks]) -> dict[str, dict[str, float]]:
     """The whole recogniser, document rules included, against the gold mentions of the linking
     set: exact character spans and labels."""
-    documents = tokenize_documents(stanza_nlp, [make_document(g.doc_id, "gold", g.text) for g in gold_docs])
-    tp, n_pred, n_gold = Counter(), Counter(), Counter()
-    for g, found in zip(gold_docs, recognize(ner, documents), strict=True):
-        gold_spans = {(start, end, label) for start, end, label, _ in g.mentions}
-        predicted = {(m.start, m.end, m.label) for m in found}
-        n_gold.update(label for *_, label in gold_spans)
-        n_pred.update(label for *_, label in predicted)
-        tp.update(label for *_, label in gold_spans & predicted)
-    return NerScores(dict(tp), dict(n_pred), dict(n_gold)).as_dict()
+    found = recognize(ner, tokenized_gold(stanza_nlp, gold_docs))
+    return count_spans(({(start, end, label) for start, end, label, _ in g.mentions},
+                        {(m.start, m.end, m.label) for m in mentions})
+                       for g, mentions in zip(gold_docs, found, strict=True)).as_dict()

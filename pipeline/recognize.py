@@ -286,8 +286,7 @@ def relabel_by_context(entities: list[Span], words: Sequence[str]) -> list[Span]
     return out
 
 
-ARABIC_ARTICLE = re.compile(r"(?:al|el|ad|as|ar|an|asy|ash)-[A-Z]")
-ARABIC_ARTICLE_WORD = re.compile(r"^(?:al|el|ad|as|ar|an|asy|ash)-(?=[A-Z])")
+ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|as|ar|an|asy|ash)-(?=[A-Z])")  # "al-" of "al-Quds"
 
 
 def with_name_particles(entities: list[Span], words: Sequence[str]) -> list[Span]:
@@ -357,7 +356,7 @@ def _person_words(mentions: Sequence[Mention], min_confidence: float) -> set[str
     """Words the document surely gives a person: one-word names and the last word of longer
     ones, found with high confidence, that are no title, acronym or place."""
     words = {m.text.split()[-1] for m in mentions if m.label == "PER" and m.confidence >= min_confidence}
-    return {w for w in words if len(w) >= 3 and w[:1].isupper() and not w.isupper() and _is_name_word(w)}
+    return {w for w in words if len(w) >= 3 and _is_name_word(w)}
 
 
 def _is_name_word(word: str) -> bool:
@@ -408,21 +407,24 @@ def complete_person_names(document: TokenizedDocument, mentions: Sequence[Mentio
     people = _person_words(mentions, min_confidence)
     covered = [(m.start, m.end) for m in mentions]
     confidence = {m.text.split()[-1]: m.confidence for m in mentions if m.label == "PER"}
+    text = document.document.text
+
+    def is_free(token: Token) -> bool:
+        return not any(a < token.end and token.start < b for a, b in covered)
+
     added = []
     for sentence in document.sentences:
         tokens = sentence.tokens
         for i, token in enumerate(tokens):
-            surname = ARABIC_ARTICLE_WORD.sub("", token.text)
-            if surname not in people or any(a < token.end and token.start < b for a, b in covered):
+            surname = ARABIC_ARTICLE.sub("", token.text)
+            if surname not in people or not is_free(token):
                 continue
             first = i
-            while (first > 1 and i - first < 2 and _is_name_word(tokens[first - 1].text)
-                   and not any(a < tokens[first - 1].end and tokens[first - 1].start < b for a, b in covered)):
+            while first > 1 and i - first < 2 and _is_name_word(tokens[first - 1].text) and is_free(tokens[first - 1]):
                 first -= 1
             if first == i:
                 continue  # a surname alone is propagate_names' work
             start, end = tokens[first].start, token.end
-            text = document.document.text
             added.append(Mention(document.document.doc_id, sentence.index, start, end, text[start:end], "PER",
                                  confidence=round(confidence.get(surname, 1.0) / 2, 4),
                                  zone=document.document.zone_at(start, end)))
