@@ -10,7 +10,7 @@ OUT ?= outputs/
 TRAIN_THREADS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install extract test lint evaluate bench bench-quick train-tokenizer train-ner clean
+.PHONY: help install extract test test-fast lint evaluate bench bench-quick train-tokenizer train-ner clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,26 +27,29 @@ extract: $(STAMP) ## Extract entity tables and an HTML report from INPUT (seeds/
 	$(BIN)/entitas extract $(INPUT) --out $(OUT)
 	$(BIN)/entitas report $(OUT) --out $(patsubst %/,%,$(OUT))/report.html
 
-test: $(STAMP) ## Run the test suite on the shipped models
+test: $(STAMP) ## Run the whole test suite on the shipped models (what CI runs)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## The suite without the tests marked slow (well under a minute)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP) ## Ruff over the code
 	$(BIN)/ruff check pipeline tests
 
 evaluate: $(STAMP) ## NER scores on the dev sets, tokenizer scores on UD GSD test, linking scores
-	$(BIN)/python -m pipeline.training.report --corpora $(CORPORA)
+	$(BIN)/entitas evaluate --corpora $(CORPORA) --json build/scores.json
 
 bench: $(STAMP) ## Throughput and peak memory on ~1M tokens (BENCH_TOKENS=...), on a quiet machine
-	$(BIN)/python -m pipeline.bench --tokens $(or $(BENCH_TOKENS),1000000) --corpora $(CORPORA)
+	$(BIN)/entitas bench --tokens $(or $(BENCH_TOKENS),1000000) --corpora $(CORPORA)
 
 bench-quick: $(STAMP) ## The same on 100,000 tokens
-	$(BIN)/python -m pipeline.bench --quick --corpora $(CORPORA)
+	$(BIN)/entitas bench --quick --corpora $(CORPORA)
 
 train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into models/tokenizer
-	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.tokenizer --ud-dir $(CORPORA)/ud
+	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/entitas -v train tokenizer --corpora $(CORPORA)
 
 train-ner: $(STAMP) ## Retrain the spaCy NER model into models/ner
-	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/python -m pipeline.training.ner --corpora $(CORPORA)/ner \
+	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/entitas -v train ner --corpora $(CORPORA) \
 		--gazetteers $(CORPORA)/gazetteers/dbpedia-id/original-dbpedia,$(CORPORA)/gazetteers/dbpedia-id/mdee_gazetteer
 
 clean: ## Remove outputs and training scratch files (keeps .venv and models)

@@ -1,4 +1,4 @@
-"""`make bench`: throughput and memory, tokenization alone against the whole extraction.
+"""`entitas bench` (`make bench`): throughput and memory, tokenization alone against the whole extraction.
 
 The extraction is the product's own streaming path: documents in batches, results into the
 run's SQLite store, tables written chunk by chunk as CSV to a temporary folder.
@@ -10,9 +10,6 @@ Run it on a quiet machine: torch and numpy threads fight any other process for t
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
 import resource
 import tempfile
 import threading
@@ -131,24 +128,3 @@ def run(n_tokens: int, threads: int, corpora: Path | None, batch_size: int) -> d
         "extract_rss_by_tenth_mib": rss.profile(),
         "mentions": summary.mentions, "entities": summary.entities,
     }
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tokens", type=int, default=1_000_000, help="corpus size (default: about 1M)")
-    parser.add_argument("--quick", action="store_true", help="a 100,000-token corpus instead")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: the other core recognises)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
-    parser.add_argument("--json", type=Path, default=Path("build/bench.json"))
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    corpora = args.corpora if args.corpora.exists() else None
-    result = run(100_000 if args.quick else args.tokens, args.threads, corpora, args.batch_size)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,36 +1,74 @@
 """Per-document results on disk, so that a re-run only processes what is new.
 
-An entry is keyed by the document's id and text and by the models' contents: change either
-and the document is processed again. Entries are written atomically, so a run killed at any
-point leaves only whole entries behind, and the next run carries on from them.
+An entry is keyed by the document's id and text, by the models' contents and by the code and
+word lists of the stages whose output it holds: change any of them and the document is
+processed again. Entries are written atomically, so a run killed at any point leaves only whole
+entries behind, and the next run carries on from them.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 
+from pipeline.files import write_text_atomic
 from pipeline.types import Document, Mention, ProcessedDocument
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+PACKAGE = Path(__file__).resolve().parent
+
+# The stages whose output is cached; every package module they import, directly or through
+# another, counts too (``stage_sources``), and so does every file under ``resources/``.
+CACHED_STAGES = ("pipeline.ingest", "pipeline.tokenize", "pipeline.recognize")
 
 
-# The code and word lists whose output is cached, beside the models.
-STAGE_SOURCES = ("ingest.py", "tokenize.py", "gazetteer.py", "recognize.py", "resources")
+def _module_file(package: Path, module: str) -> Path | None:
+    parts = module.split(".")[1:]
+    for candidate in (package.joinpath(*parts).with_suffix(".py"), package.joinpath(*parts, "__init__.py")):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
-def models_fingerprint(models_dir: Path) -> str:
-    """A hash of every model file's bytes and of the stages' code: a retrained model or a
-    changed rule invalidates the cache."""
+def _imported_modules(path: Path) -> set[str]:
+    """The ``pipeline`` modules a source file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pipeline":
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)  # from pipeline import x
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "pipeline")
+    return found
+
+
+def stage_sources(package: Path = PACKAGE) -> list[Path]:
+    """The source files whose change must invalidate cached results: the cached stages and every
+    package module they import, followed through the imports, and the resource files."""
+    seen: set[Path] = set()
+    todo = list(CACHED_STAGES)
+    while todo:
+        path = _module_file(package, todo.pop())
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        todo.extend(_imported_modules(path))
+    resources = [p for p in (package / "resources").rglob("*") if p.is_file()]
+    return sorted(seen) + sorted(resources)
+
+
+def models_fingerprint(models_dir: Path, package: Path = PACKAGE) -> str:
+    """A hash of every model file's bytes and of the stages' code and word lists: a retrained
+    model or a changed rule invalidates the cache."""
     digest = hashlib.sha256(FORMAT_VERSION.encode())
-    package = Path(__file__).resolve().parent
-    sources = [package / name for name in STAGE_SOURCES]
     files = [(models_dir, p) for p in sorted(models_dir.rglob("*")) if p.is_file() and p.suffix != ".md"]
-    files += [(package, p) for source in sources for p in sorted([source, *source.rglob("*")]) if p.is_file()]
+    files += [(package, p) for p in stage_sources(package)]
     for root, path in files:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
@@ -59,7 +97,7 @@ class DocumentCache:
             tuple(tuple(s) for s in entry["sentences"]),
             entry["n_tokens"],
             tuple(tuple(c) for c in entry["clitics"]),
-            tuple(Mention(document.doc_id, *m) for m in entry["mentions"]),
+            tuple(Mention(doc_id=document.doc_id, **m) for m in entry["mentions"]),
         )
 
     def put(self, processed: ProcessedDocument) -> None:
@@ -67,9 +105,6 @@ class DocumentCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         entry = {
             "sentences": processed.sentences, "n_tokens": processed.n_tokens, "clitics": processed.clitics,
-            "mentions": [[m.sentence, m.start, m.end, m.text, m.label, m.confidence, m.zone]
-                         for m in processed.mentions],
+            "mentions": [{k: v for k, v in asdict(m).items() if k != "doc_id"} for m in processed.mentions],
         }
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(entry, ensure_ascii=False))

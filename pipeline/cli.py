@@ -16,6 +16,8 @@ from pipeline.errors import EntitasError
 
 logger = logging.getLogger("pipeline")
 
+CORPORA = Path("../shared/corpora")  # where training and evaluation find the corpora, beside the checkout
+
 
 def models_option(command):
     return click.option(
@@ -24,13 +26,18 @@ def models_option(command):
 
 
 def threads_option(command):
-    return click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
-                        help="CPU threads for the models.")(command)
+    return click.option("--threads", type=click.IntRange(1, 64), default=None,
+                        help="CPU threads for the models (default 1).")(command)
 
 
 def json_option(command):
     return click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
                         help="Write the scores as JSON.")(command)
+
+
+def corpora_option(command):
+    return click.option("--corpora", type=click.Path(file_okay=False, path_type=Path), default=CORPORA,
+                        show_default=True, help="Folder of the training and evaluation corpora.")(command)
 
 
 def clear_errors(command):
@@ -43,6 +50,23 @@ def clear_errors(command):
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
     return wrapper
+
+
+def _models(models_dir: Path | None) -> Path:
+    from pipeline.runner import DEFAULT_MODELS
+
+    return models_dir or DEFAULT_MODELS
+
+
+def _say(text: str) -> None:
+    if not click.get_current_context().obj["quiet"]:
+        click.echo(text, err=True)
+
+
+def _write_json(path: Path | None, data: dict) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,8 +97,8 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where documents are processed: this process, or Dask workers.")
 @click.option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786); default: a local cluster.")
-@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
-              help="Worker processes of the local Dask cluster (each single-threaded).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes of the local Dask cluster, each single-threaded (default 2).")
 @click.option("--aliases", "alias_file", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of extra aliases: alias,canonical,label.")
 @click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -83,40 +107,28 @@ def cli(verbose: int, quiet: bool) -> None:
 @threads_option
 @clear_errors
 def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path | None, no_cache: bool,
-            batch_size: int, engine: str, scheduler: str | None, workers: int, alias_file: Path | None,
-            forbid_file: Path | None, models_dir: Path | None, threads: int) -> None:
+            batch_size: int, engine: str, scheduler: str | None, workers: int | None, alias_file: Path | None,
+            forbid_file: Path | None, models_dir: Path | None, threads: int | None) -> None:
     """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
 
     Example: entitas extract seeds/ --out outputs/ --aliases my-aliases.csv
     """
     from pipeline.ingest import read_documents
-    from pipeline.link import LinkSettings, read_alias_file, read_forbidden_file
-    from pipeline.runner import DEFAULT_MODELS, DaskExtractor, Extractor
+    from pipeline.runner import open_engine
+    from pipeline.steering import read_link_settings
 
     started = time.perf_counter()
-    settings = LinkSettings(
-        aliases=read_alias_file(alias_file) if alias_file else {},
-        forbidden=read_forbidden_file(forbid_file) if forbid_file else frozenset())
+    settings = read_link_settings(alias_file, forbid_file)
     progress = click.get_current_context().obj["progress"]
-    common = {"batch_size": batch_size, "progress": progress,
-              "cache_dir": None if no_cache else cache_dir or out_dir / ".cache"}
-    if engine == "dask":
-        extractor = DaskExtractor(models_dir or DEFAULT_MODELS, scheduler=scheduler, workers=workers, **common)
-        try:
-            summary = extractor.extract_to(read_documents(inputs), out_dir, fmt, settings)
-        finally:
-            extractor.close()
-    else:
-        extractor = Extractor(models_dir or DEFAULT_MODELS, threads=threads, **common)
+    with open_engine(engine, _models(models_dir), threads=threads, scheduler=scheduler, workers=workers,
+                     batch_size=batch_size, progress=progress,
+                     cache_dir=None if no_cache else cache_dir or out_dir / ".cache") as extractor:
         summary = extractor.extract_to(read_documents(inputs), out_dir, fmt, settings)
     for path in summary.written:
         logger.info("wrote %s", path)
-    if click.get_current_context().obj["quiet"]:
-        return
-    click.echo(
-        f"{summary.documents} documents ({summary.not_processed} not processed), "
-        f"{summary.mentions} mentions, {summary.entities} entities -> {out_dir}/ "
-        f"in {time.perf_counter() - started:.1f}s", err=True)
+    _say(f"{summary.documents} documents ({summary.not_processed} not processed), "
+         f"{summary.mentions} mentions, {summary.entities} entities -> {out_dir}/ "
+         f"in {time.perf_counter() - started:.1f}s")
 
 
 @cli.command()
@@ -129,15 +141,13 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
 
     Example: entitas report outputs/ --out outputs/report.html
     """
-    from pipeline.report import read_tables, render_report, source_texts
+    from pipeline.files import write_text_atomic
+    from pipeline.report import read_tables, read_texts, render_report
 
     tables = read_tables(tables_dir)
     out_file = out_file or tables_dir / "report.html"
-    tmp = out_file.with_name(f".{out_file.name}.tmp")
-    tmp.write_text(render_report(tables, source_texts(tables.documents)), encoding="utf-8")
-    tmp.replace(out_file)
-    if not click.get_current_context().obj["quiet"]:
-        click.echo(f"report -> {out_file}", err=True)
+    write_text_atomic(out_file, render_report(tables, read_texts(tables_dir)))
+    _say(f"report -> {out_file}")
 
 
 @cli.command("evaluate-ner")
@@ -149,19 +159,19 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
 @threads_option
 @clear_errors
 def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
-                 models_dir: Path | None, threads: int) -> None:
+                 models_dir: Path | None, threads: int | None) -> None:
     """Score the shipped recogniser on a CoNLL-style or token/TAG NER file.
 
     Example: entitas evaluate-ner ../shared/corpora/ner/idner-news-2k/dev.txt
     """
     from pipeline.corpora import read_tagged_file
-    from pipeline.evaluate import evaluate_sentences
+    from pipeline.evaluate import evaluate_sentences, format_scores
     from pipeline.recognize import load_recognizer
-    from pipeline.runner import DEFAULT_MODELS, set_threads
+    from pipeline.runner import set_threads
 
-    set_threads(threads)
+    set_threads(threads or 1)
     sentences = read_tagged_file(file)
-    nlp = load_recognizer((models_dir or DEFAULT_MODELS) / "ner")
+    nlp = load_recognizer(_models(models_dir) / "ner")
     scores, predicted = evaluate_sentences(nlp, sentences)
     click.echo(format_scores(file.name, scores.as_dict()))
     if predictions:
@@ -170,44 +180,149 @@ def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
                 for token, gold, pred in zip(sentence.tokens, sentence.tags, tags, strict=True):
                     out.write(f"{token}\t{gold}\t{pred}\n")
                 out.write("\n")
-    if json_out:
-        json_out.write_text(json.dumps(scores.as_dict(), indent=2) + "\n", encoding="utf-8")
+    _write_json(json_out, scores.as_dict())
+
+
+def _default_linking_gold() -> Path:
+    from pipeline.evaluate import LINKING_GOLD
+
+    return LINKING_GOLD
 
 
 @cli.command("evaluate-links")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                default=Path(__file__).resolve().parent.parent / "tests" / "data" / "linking-gold.jsonl")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 @json_option
 @models_option
 @clear_errors
-def evaluate_links_command(file: Path, json_out: Path | None, models_dir: Path | None) -> None:
+def evaluate_links_command(file: Path | None, json_out: Path | None, models_dir: Path | None) -> None:
     """Score alias linking on gold mentions: pairwise precision and recall of merges.
 
     FILE is JSON lines of {doc_id, text, mentions: [[surface, label, entity], ...]};
-    the default is the project's own set, tests/data/linking-gold.jsonl.
+    the default is the project's own set, pipeline/gold/linking.jsonl.
 
-    Example: entitas evaluate-links tests/data/linking-gold.jsonl
+    Example: entitas evaluate-links pipeline/gold/linking.jsonl
     """
     from pipeline.evaluate import evaluate_links, read_link_gold
-    from pipeline.runner import DEFAULT_MODELS, set_threads
+    from pipeline.runner import set_threads
     from pipeline.tokenize import load_stanza
 
     set_threads(1)
+    file = file or _default_linking_gold()
     gold = read_link_gold(file)
-    scores, errors = evaluate_links(load_stanza((models_dir or DEFAULT_MODELS) / "tokenizer"), gold)
+    scores, errors = evaluate_links(load_stanza(_models(models_dir) / "tokenizer"), gold)
     click.echo(f"{file.name}: {scores['mentions']} mentions, {scores['gold_pairs']} gold pairs\n"
                f"pairwise precision {scores['precision']:.4f}  recall {scores['recall']:.4f}")
     for kind, a, b, entity in errors:
         click.echo(f"  {kind}: {a!r} ~ {b!r} ({entity})")
-    if json_out:
-        json_out.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+    _write_json(json_out, scores)
 
 
-def format_scores(title: str, scores: dict[str, dict[str, float]]) -> str:
-    lines = [title, f"{'':8} {'P':>6} {'R':>6} {'F1':>6} {'n':>6}"]
-    for label, s in scores.items():
-        lines.append(f"{label:8} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['support']:6d}")
-    return "\n".join(lines)
+@cli.command()
+@corpora_option
+@models_option
+@json_option
+@clear_errors
+def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> None:
+    """Every score of the shipped models: NER dev sets, tokenizer, whole documents, linking.
+
+    Needs the corpora (../shared/corpora beside the checkout). `make evaluate` runs it.
+
+    Example: entitas evaluate --corpora ../shared/corpora --json build/scores.json
+    """
+    from pipeline.runner import set_threads
+    from pipeline.training.report import evaluate_all
+
+    set_threads(1)
+    _write_json(json_out, evaluate_all(corpora, _models(models_dir), say=click.echo))
+
+
+@cli.command()
+@click.option("--tokens", type=click.IntRange(1_000), default=1_000_000, show_default=True,
+              help="Size of the benchmark corpus in tokens.")
+@click.option("--quick", is_flag=True, help="A 100,000-token corpus instead.")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
+              help="Documents per batch through the models.")
+@corpora_option
+@threads_option
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("build/bench.json"), show_default=True, help="Write the figures as JSON.")
+@clear_errors
+def bench(tokens: int, quick: bool, batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
+    """Throughput and memory: tokenization alone against the whole extraction, in one process.
+
+    Run it on a quiet machine. `make bench` and `make bench-quick` run it.
+
+    Example: entitas bench --quick
+    """
+    from pipeline.bench import run
+
+    result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
+    _write_json(json_out, result)
+    click.echo(json.dumps(result, indent=2))
+
+
+@cli.group()
+def train() -> None:
+    """Rebuild the shipped models from the corpora (`make train-tokenizer`, `make train-ner`).
+
+    Example: entitas train ner --corpora ../shared/corpora
+    """
+
+
+@train.command("tokenizer")
+@corpora_option
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build/tokenizer"),
+              show_default=True, help="Folder for the prepared treebanks and checkpoints.")
+@click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("models/tokenizer"),
+              show_default=True, help="Where the trained models go.")
+@click.option("--steps", type=click.IntRange(1), default=4000, show_default=True, help="Tokenizer training steps.")
+@click.option("--mwt-epochs", type=click.IntRange(1), default=30, show_default=True, help="MWT training epochs.")
+@click.option("--skip-tokenizer", is_flag=True, help="Reuse the shipped tokenizer; train the MWT model only.")
+@clear_errors
+def train_tokenizer(corpora: Path, work_dir: Path, model_dir: Path, steps: int, mwt_epochs: int,
+                    skip_tokenizer: bool) -> None:
+    """Train the Stanza tokenizer and multi-word-token model on the UD Indonesian treebanks.
+
+    Example: entitas train tokenizer --corpora ../shared/corpora
+    """
+    from pipeline.training.tokenizer import build
+
+    scores = build(corpora / "ud", work_dir, model_dir, steps, mwt_epochs, skip_tokenizer)
+    click.echo(json.dumps(scores, indent=2))
+
+
+@train.command("ner")
+@corpora_option
+@click.option("--gazetteers", default=str(CORPORA / "gazetteers/dbpedia-id/original-dbpedia") + ","
+              + str(CORPORA / "gazetteers/dbpedia-id/mdee_gazetteer"), show_default=True,
+              help="Gazetteer folders (person.txt, organization.txt, place.txt), comma-separated.")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build/ner"),
+              show_default=True, help="Folder for the training sets and checkpoints.")
+@click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("models/ner"),
+              show_default=True, help="Where the trained model goes.")
+@click.option("--parts", default="idner*2,nergrit,nerp,twitter", show_default=True,
+              help="Broad-stage corpora, comma-separated (NAME*N repeats one).")
+@click.option("--adapt-parts", default="idner", show_default=True,
+              help="Adapt-stage corpora ('' skips the stage).")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Broad-stage spaCy config (default: pipeline/training/ner.cfg).")
+@click.option("--adapt-config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Adapt-stage spaCy config (default: pipeline/training/ner-adapt.cfg).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Broad-stage spaCy config override, e.g. training.max_steps=4000.")
+@clear_errors
+def train_ner(corpora: Path, gazetteers: str, work_dir: Path, model_dir: Path, parts: str, adapt_parts: str,
+              config: Path | None, adapt_config: Path | None, settings: tuple[str, ...]) -> None:
+    """Train the spaCy recogniser (with the gazetteer feature) on the NER corpora.
+
+    Example: entitas train ner --corpora ../shared/corpora --set training.max_steps=4000
+    """
+    from pipeline.training.ner import ADAPT_CONFIG, CONFIG, build
+
+    scores = build(corpora / "ner", gazetteers, work_dir, model_dir, parts.split(","),
+                   [p for p in adapt_parts.split(",") if p], config or CONFIG, adapt_config or ADAPT_CONFIG,
+                   settings)
+    click.echo(json.dumps(scores, indent=2))
 
 
 def main() -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 
-LABELS = ("PER", "ORG", "LOC")
 LABEL_MAP: Mapping[str, str] = {
     "PER": "PER", "PERSON": "PER", "PPL": "PER",
     "ORG": "ORG", "ORGANIZATION": "ORG", "ORGANISATION": "ORG",

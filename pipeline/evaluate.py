@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from pipeline.corpora import LABELS, TaggedSentence, bio_to_spans, normalise_tags, retokenize
+from pipeline.corpora import TaggedSentence, bio_to_spans, normalise_tags, retokenize
 from pipeline.errors import InputError
 from pipeline.ingest import make_document
 from pipeline.link import NO_STEERING, LinkSettings, link
-from pipeline.recognize import recognize, tag_token_lists
+from pipeline.recognize import SentenceView, recognize
 from pipeline.tokenize import tokenize_documents
-from pipeline.types import Mention, ProcessedDocument, TokenizedDocument
+from pipeline.types import LABELS, Mention, ProcessedDocument, Sentence, TokenizedDocument
+
+LINKING_GOLD = Path(__file__).resolve().parent / "gold" / "linking.jsonl"  # the project's linking set
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,14 @@ class NerScores:
         return {"overall": self.prf(), **{label: self.prf(label) for label in LABELS}}
 
 
+def format_scores(title: str, scores: Mapping[str, Mapping[str, float]]) -> str:
+    """Scores per label as a small table: P, R, F1 and the number of gold spans."""
+    lines = [title, f"{'':8} {'P':>6} {'R':>6} {'F1':>6} {'n':>6}"]
+    for label, s in scores.items():
+        lines.append(f"{label:8} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['support']:6d}")
+    return "\n".join(lines)
+
+
 def count_spans(pairs: Iterable[tuple[set[tuple[int, int, str]], set[tuple[int, int, str]]]]) -> NerScores:
     """Exact-span counts over (gold spans, predicted spans) pairs of (start, end, label)."""
     tp, n_pred, n_gold = Counter(), Counter(), Counter()
@@ -57,11 +67,30 @@ def score_spans(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]
 Places = frozenset[tuple[str, ...]] | None  # as recognize() takes them: None for the shipped list
 
 
+def sentence_document(number: int, tokens: Sequence[str]) -> TokenizedDocument:
+    """A corpus sentence as a one-sentence document: its tokens, one space between them."""
+    view = SentenceView.of_words(tokens)
+    document = make_document(f"sentence-{number}", "corpus", " ".join(tokens))
+    return TokenizedDocument(document, (Sentence(0, 0, len(document.text), view.tokens),))
+
+
 def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence], places: Places = None) -> list[list[str]]:
-    """BIO tags for corpus tokens, predicted on the tokens the product's tokenizer would make."""
+    """BIO tags for corpus tokens from the product's own recogniser (``recognize``: the model,
+    the sentence rules and the document rules, each sentence read as a document), predicted on
+    the tokens the product's tokenizer would make."""
     split = [retokenize(s) for s in sentences]
-    predicted = tag_token_lists(nlp, (s.tokens for s, _ in split), places=places)
-    return [list(normalise_tags(tags[i] for i in cores)) for (_, cores), tags in zip(split, predicted, strict=True)]
+    documents = [sentence_document(i, s.tokens) for i, (s, _) in enumerate(split)]
+    tagged = []
+    for document, mentions, ((s, cores)) in zip(documents, recognize(nlp, documents, places=places), split,
+                                                strict=True):
+        first_token = {t.start: i for i, t in enumerate(document.sentences[0].tokens)}
+        last_token = {t.end: i for i, t in enumerate(document.sentences[0].tokens)}
+        tags = ["O"] * len(s.tokens)
+        for m in mentions:
+            first, last = first_token[m.start], last_token[m.end]
+            tags[first:last + 1] = [f"B-{m.label}"] + [f"I-{m.label}"] * (last - first)
+        tagged.append(list(normalise_tags(tags[i] for i in cores)))
+    return tagged
 
 
 def evaluate_sentences(nlp, sentences: Sequence[TaggedSentence],

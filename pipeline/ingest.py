@@ -86,7 +86,8 @@ def make_document(doc_id: str, source: str, raw_text: str, base_offset: int = 0)
     status, error = "ok", ""
     if not text.strip():
         status, error = "empty", "document has no text"
-    return Document(doc_id, source, text, find_boilerplate(text), anchors, status, error, base_offset)
+    return Document(doc_id, source, text, find_boilerplate(text), anchors, status, error, base_offset,
+                    raw_text if anchors else "")
 
 
 # A text longer than this is read as parts ("id#1", "id#2", ...) cut at line ends, so that no
@@ -94,7 +95,9 @@ def make_document(doc_id: str, source: str, raw_text: str, base_offset: int = 0)
 MAX_DOCUMENT_CHARS = 1_000_000
 
 
-def make_documents(doc_id: str, source: str, raw_text: str, limit: int = MAX_DOCUMENT_CHARS) -> list[Document]:
+def make_documents(doc_id: str, source: str, raw_text: str, limit: int | None = None) -> list[Document]:
+    """The text as one document, or as parts of at most ``limit`` characters (``MAX_DOCUMENT_CHARS``)."""
+    limit = limit or MAX_DOCUMENT_CHARS
     if len(raw_text) <= limit:
         return [make_document(doc_id, source, raw_text)]
     parts, start = [], 0

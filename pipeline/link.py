@@ -34,42 +34,23 @@ hash of (label, canonical name): the same input gives the same ids on every run 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from pipeline.errors import InputError
+from pipeline.lexicon import (
+    ACRONYM_SKIP,
+    LOCATION_DESIGNATORS,
+    NAME_PARTICLES,
+    ROLE_CONTINUATIONS,
+    is_role_word,
+    looks_like_acronym,
+)
 from pipeline.types import Entity, LinkedMention, Mention, ProcessedDocument
 
-# Words before a name that say what a person is, not who: honorifics, ranks, offices.
-ROLE_WORDS = frozenset("""
-bapak pak ibu bu saudara saudari tuan nyonya nona sdr sdri h hj haji hajah kh dr drs dra ir prof
-syekh syeikh sheikh ayatollah imam ustaz ustad ustadz habib kiai kyai gus raden
-jenderal jendral letjen mayjen brigjen kolonel kol letkol mayor kapten lettu letda serda sertu
-laksamana laksdya laksda laksma marsekal marsdya marsda marsma irjen kombes akbp akp
-kompol iptu ipda aiptu bripka brigadir komjen kapolri kapolda kapolres kasad kasal kasau panglima
-presiden wapres menteri menko menlu menhan mendagri menkeu menkes ketua kepala pemimpin pimpinan
-komandan direktur dirut gubernur wagub bupati wabup walikota wali camat lurah sekjen sekretaris
-jubir raja ratu pangeran sultan paus uskup pastor pendeta senator dubes hakim jaksa
-mantan almarhum alm mendiang pelatih kapten
-""".split())
-
-# Words that continue a role (``Wakil Presiden``, ``Menteri Luar Negeri``, ``Juru Bicara``).
-ROLE_CONTINUATIONS = frozenset("""
-wakil juru bicara perdana menteri luar dalam negeri besar umum utama tinggi kepala staf agung
-pertahanan keuangan kesehatan agama koordinator bidang urusan tertinggi senior pasukan kota
-negara
-""".split())
-
-# Parenthesised words that are part of a company name, not an acronym of it.
-NOT_ACRONYMS = frozenset({"persero", "tbk", "ltd", "inc", "ri"})
-
-ACRONYM_SKIP = frozenset("dan untuk dari di ke yang atas bagi pada the of and for".split())
 RULE_ORDER = ("exact", "user", "acronym", "short-name", "variant")
 
 
@@ -86,15 +67,6 @@ def words_of(text: str) -> list[str]:
 def name_key(words: Sequence[str]) -> str:
     """What names are compared by: lower case, no accents, hyphens and apostrophes as spaces."""
     return " ".join(re.sub(r"['’-]", " ", strip_accents(" ".join(words))).lower().split())
-
-
-def is_role_word(word: str) -> bool:
-    return word.lower().rstrip(".") in ROLE_WORDS
-
-
-# Lower-case particles that belong to a name ("al Aqsa", "van Gogh"), never a descriptor.
-NAME_PARTICLES = frozenset("al el ad as at ar an ash ath ibn bin binti abu de da del della di du la le van von der den"
-                           .split())
 
 
 def split_descriptor(words: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -171,15 +143,9 @@ def initials(words: Sequence[str]) -> str:
     return "".join(w[0] for w in words if w.lower() not in ACRONYM_SKIP).upper()
 
 
-def looks_like_acronym(word: str) -> bool:
-    """A short form in parentheses: one word, capitalised, not a company-form suffix."""
-    return (bool(re.fullmatch(r"[A-Z][A-Za-z0-9&-]{1,11}", word))
-            and word.lower() not in NOT_ACRONYMS and sum(c.isupper() for c in word) >= 2)
-
-
 @dataclass(frozen=True)
 class LinkSettings:
-    """The user's steering: extra aliases and forbidden merges (see ``read_alias_file``)."""
+    """The user's steering: extra aliases and forbidden merges (read by ``pipeline.steering``)."""
 
     aliases: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     forbidden: frozenset[frozenset[str]] = frozenset()
@@ -189,32 +155,6 @@ class LinkSettings:
 
 
 NO_STEERING = LinkSettings()
-
-
-def read_alias_file(path: Path) -> dict[tuple[str, str], tuple[str, ...]]:
-    """``alias,canonical,label`` rows: the alias is always read as the canonical name."""
-    rows = _read_csv(path, ("alias", "canonical", "label"))
-    return {(row["label"].strip().upper(), name_key(words_of(row["alias"]))): tuple(words_of(row["canonical"]))
-            for row in rows}
-
-
-def read_forbidden_file(path: Path) -> frozenset[frozenset[str]]:
-    """``name,other`` rows: two names that must never be one entity."""
-    rows = _read_csv(path, ("name", "other"))
-    return frozenset(frozenset((name_key(words_of(row["name"])), name_key(words_of(row["other"]))))
-                     for row in rows)
-
-
-def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in columns if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path}: needs the columns {', '.join(columns)} (missing {', '.join(missing)})")
-            return [row for row in reader if all((row.get(c) or "").strip() for c in columns)]
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -416,11 +356,6 @@ def _short_name_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]]
     if len(candidates) == 1:
         return candidates[0], False
     return None, len(candidates) > 1
-
-
-# Words before a place name that say what kind of place it is: "Kota Bekasi" = "Bekasi".
-# Kabupaten is left out on purpose: a regency and the city of the same name are two places.
-LOCATION_DESIGNATORS = frozenset("kota provinsi pulau jalur republik negara dki".split())
 
 
 def _designated_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]]) -> int | None:

@@ -11,17 +11,26 @@ import functools
 import logging
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.corpora import LABELS
 from pipeline.errors import ModelError
-from pipeline.link import ROLE_CONTINUATIONS, is_role_word, looks_like_acronym
-from pipeline.types import Document, Mention, Sentence, Token, TokenizedDocument
+from pipeline.lexicon import (
+    ARABIC_ARTICLE,
+    GROUP_WORDS,
+    LIST_JOINERS,
+    NOT_PLACE_BEFORE,
+    ORG_HEADS,
+    PLACE_NOUNS,
+    ROLE_CONTINUATIONS,
+    is_role_word,
+    looks_like_acronym,
+)
+from pipeline.types import LABELS, Document, Mention, Sentence, Token, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -48,25 +57,6 @@ def sentence_doc(vocab, sentence: Sentence):
     tokens = sentence.tokens
     spaces = [a.end < b.start for a, b in zip(tokens, tokens[1:], strict=False)] + [False]
     return Doc(vocab, words=[t.text for t in tokens], spaces=spaces)
-
-
-def tag_token_lists(nlp, token_lists: Iterable[Sequence[str]], batch_size: int = 256,
-                    places: frozenset[tuple[str, ...]] | None = None) -> list[list[str]]:
-    """BIO tags for already tokenised sentences (used to score the model on NER corpora);
-    ``places`` as for ``recognize``."""
-    from spacy.tokens import Doc
-
-    places = known_places() if places is None else places
-    docs = (Doc(nlp.vocab, words=list(tokens)) for tokens in token_lists)
-    tagged = []
-    for doc in nlp.pipe(docs, batch_size=batch_size):
-        entities = add_rule_spans([(e.start, e.end, e.label_, 1.0) for e in doc.ents], [t.text for t in doc], places)
-        tags = ["O"] * len(doc)
-        for start, end, label, _ in entities:
-            if label in LABELS:
-                tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 1)
-        tagged.append(tags)
-    return tagged
 
 
 def _valid_moves(class_names: Sequence[str], inside: str, last_token: bool) -> np.ndarray:
@@ -143,6 +133,11 @@ def merge_rule_mentions(model: Sequence[Mention], rules: Sequence[Mention]) -> l
     return sorted([*kept, *rules], key=lambda m: (m.start, m.end))
 
 
+def add_dateline(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[Mention]:
+    """A dateline's place and agency replace whatever the model found there."""
+    return merge_rule_mentions(mentions, find_dateline(document.document))
+
+
 # Boilerplate that is site furniture, not text: no entities are looked for there. "Baca Juga"
 # teasers and credit lines are read, since they name real people, places and organisations.
 FURNITURE_RULES = frozenset({"advert", "embed", "byline-code"})
@@ -153,15 +148,6 @@ def _is_furniture(document: Document, sentence: Sentence) -> bool:
     return zone is not None and zone.rule in FURNITURE_RULES and zone.start <= sentence.start
 
 
-# Head nouns of organisation names: "Korps Pengawal Revolusi Islam (IRGC)",
-# "Komisi Pemberantasan Korupsi (KPK)". On idner-news-2k, 30 of 36 such spans with an acronym
-# in parentheses are ORG; schools ("Sekolah Menengah Atas (SMA)") are left out.
-ORG_HEADS = frozenset("""
-korps komisi badan dewan kementerian departemen partai tentara angkatan pasukan lembaga majelis mahkamah
-perusahaan organisasi persatuan perhimpunan ikatan asosiasi federasi front gerakan brigade universitas
-institut bank komite kepolisian kejaksaan pengadilan otoritas agensi biro yayasan koalisi aliansi serikat
-liga himpunan konfederasi kesatuan perserikatan
-""".split())
 RULE_CONFIDENCE = 0.8
 COORDINATED_CONFIDENCE = 0.5
 
@@ -184,23 +170,40 @@ def acronymed_organisations(words: Sequence[str]) -> list[tuple[int, int]]:
 Span = tuple[int, int, str, float]  # first token, end token, label, confidence
 
 
-def add_rule_spans(entities: list[Span], words: Sequence[str],
-                   places: frozenset[tuple[str, ...]] = frozenset()) -> list[Span]:
-    """The model's entities corrected by the rules below, plus rule spans where it found nothing
-    (``places``: the names ``listed_places`` tags)."""
-    entities = with_written_acronyms(split_listed_people(entities, words), words)
-    entities = with_name_particles(relabel_by_context(drop_group_words(entities, words), words), words)
-    extra = [(a, b, "ORG", RULE_CONFIDENCE) for a, b in acronymed_organisations(words)
+@dataclass(frozen=True)
+class SentenceView:
+    """What a sentence rule reads: the sentence's tokens, their words, and the place list."""
+
+    tokens: tuple[Token, ...]
+    places: frozenset[tuple[str, ...]] = frozenset()
+
+    @functools.cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(t.text for t in self.tokens)
+
+    @classmethod
+    def of_words(cls, words: Sequence[str], places: frozenset[tuple[str, ...]] = frozenset()) -> SentenceView:
+        """Tokens for words written with one space between them (tests, corpus sentences)."""
+        tokens, position = [], 0
+        for word in words:
+            tokens.append(Token(position, position + len(word), word))
+            position += len(word) + 1
+        return cls(tuple(tokens), places)
+
+
+def add_acronymed_organisations(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """A long form with an organisation noun and an acronym in parentheses is an ORG where the
+    model found nothing: "Korps Pengawal Revolusi Islam ( IRGC )"."""
+    extra = [(a, b, "ORG", RULE_CONFIDENCE) for a, b in acronymed_organisations(sentence.words)
              if not any(s < b and a < e for s, e, _, _ in entities)]
-    entities = sorted([*entities, *extra])
-    entities = sorted([*entities, *coordinated_names(entities, words)])
-    return sorted([*entities, *listed_places(entities, words, places)])
+    return sorted([*entities, *extra])
 
 
-def coordinated_names(entities: Sequence[Span], words: Sequence[str]) -> list[Span]:
+def add_coordinated_names(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """Capitalised words the model left untagged right after "<organisation or place> dan" are
     one more of its kind: "Hamas dan [Jihad Islam]", "Irak dan [Suriah]". People are left out:
     on the dev sets the rule costs there what it gains for the other two."""
+    words = sentence.words
     taken = {i for a, b, _, _ in entities for i in range(a, b)}
     found: list[Span] = []
     for _, end, label, _ in entities:
@@ -212,7 +215,7 @@ def coordinated_names(entities: Sequence[Span], words: Sequence[str]) -> list[Sp
             stop += 1
         if stop > end + 1:
             found.append((end + 1, stop, label, COORDINATED_CONFIDENCE))
-    return found
+    return sorted([*entities, *found])
 
 
 @functools.cache
@@ -222,12 +225,7 @@ def known_places() -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(line.split()) for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
-# Words after which a country's name names a language or a currency, not a place.
-NOT_PLACE_BEFORE = frozenset("bahasa dolar dollar yen yuan won euro ringgit rupee peso pound poundsterling franc"
-                             .split())
-
-
-def listed_places(entities: Sequence[Span], words: Sequence[str], places: frozenset[tuple[str, ...]]) -> list[Span]:
+def add_listed_places(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """Country, territory and capital names the model left untagged, as LOC.
 
     idner-news-2k, which the model learnt most from, tags a country only where it is a place
@@ -237,6 +235,7 @@ def listed_places(entities: Sequence[Span], words: Sequence[str], places: frozen
     alone, as it may open a longer name ("Israel Katz", but "Presiden Iran [Ebrahim Raisi]");
     so is a language or a currency ("bahasa Inggris", "dolar AS").
     """
+    words, places = sentence.words, sentence.places
     longest = max(map(len, places), default=0)
     taken = [(a, b) for a, b, _, _ in entities]
     starts = {a for a, _ in taken}
@@ -252,30 +251,19 @@ def listed_places(entities: Sequence[Span], words: Sequence[str], places: frozen
         ):
             found.append((i, end, "LOC", RULE_CONFIDENCE))
         i = max(end, i + 1)
-    return found
+    return sorted([*entities, *found])
 
 
-# Words for groups of people by faith, ideology or origin: never a person, organisation or
-# place when they stand alone ("rezim Zionis", "umat Muslim").
-GROUP_WORDS = frozenset("""
-zionis yahudi muslim muslimah kristen katolik protestan nasrani hindu buddha konghucu syiah sunni
-komunis marxis liberal nasionalis islamis salafi wahabi
-""".split())
-
-
-def drop_group_words(entities: list[Span], words: Sequence[str]) -> list[Span]:
+def drop_group_words(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """Words for groups of people standing alone are no entity ("rezim Zionis", "umat Muslim")."""
+    words = sentence.words
     return [e for e in entities if not (e[1] - e[0] == 1 and words[e[0]].lower() in GROUP_WORDS)]
 
 
-# Lower-case nouns that say the name after them is a place ("kota Sheikh Jarrah", "desa Sukamaju").
-PLACE_NOUNS = frozenset("""
-kota desa kampung kelurahan kecamatan kabupaten provinsi pulau negara wilayah distrik kawasan daerah dusun
-""".split())
-
-
-def relabel_by_context(entities: list[Span], words: Sequence[str]) -> list[Span]:
+def relabel_by_context(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """A "person" whose name opens with an organisation noun is an organisation ("Brigade Al
     Qassam"); one right after a lower-case place noun is a place ("kota Sheikh Jarrah")."""
+    words = sentence.words
     out = []
     for start, end, label, confidence in entities:
         if label == "PER" and end - start > 1 and words[start].lower() in ORG_HEADS:
@@ -286,11 +274,9 @@ def relabel_by_context(entities: list[Span], words: Sequence[str]) -> list[Span]
     return out
 
 
-ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|as|ar|an|asy|ash)-(?=[A-Z])")  # "al-" of "al-Quds"
-
-
-def with_name_particles(entities: list[Span], words: Sequence[str]) -> list[Span]:
+def with_name_particles(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """A name goes on over the Arabic-article words right after it: "Yerusalem al-Quds"."""
+    words = sentence.words
     entities = sorted(entities)
     out = []
     for i, (start, end, label, confidence) in enumerate(entities):
@@ -301,14 +287,9 @@ def with_name_particles(entities: list[Span], words: Sequence[str]) -> list[Span
     return out
 
 
-# Words that join two names in a list; never inside a person's name ("Ismail Haniyeh dan Ziyad
-# al-Nakhalah" is two people), though they may be inside an organisation's ("Energi dan Sumber
-# Daya Mineral").
-LIST_JOINERS = frozenset({"dan", "serta", "atau", ",", "&"})
-
-
-def split_listed_people(entities: list[Span], words: Sequence[str]) -> list[Span]:
+def split_listed_people(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """A PER span that lists people ("A dan B", "A, B") is one span per person."""
+    words = sentence.words
     out: list[Span] = []
     for start, end, label, confidence in entities:
         joiners = [i for i in range(start + 1, end - 1) if words[i].lower() in LIST_JOINERS]
@@ -320,10 +301,11 @@ def split_listed_people(entities: list[Span], words: Sequence[str]) -> list[Span
     return out
 
 
-def with_written_acronyms(entities: list[Span], words: Sequence[str]) -> list[Span]:
+def with_written_acronyms(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """An organisation's acronym in parentheses right after it belongs to its span:
     "Mahkamah Konstitusi ( MK )" is one mention (as idner-news-2k writes 31 of 37 such ORG
     spans); an entity found on the acronym alone is dropped."""
+    words = sentence.words
     widened = {(start, end): end + 3 for start, end, label, _ in entities
                if label == "ORG" and end + 2 < len(words) and words[end] == "(" and words[end + 2] == ")"
                and looks_like_acronym(words[end + 1])}
@@ -339,10 +321,11 @@ def is_glue(left: Token, right: Token) -> bool:
     return left.end == right.start and left.text[-1:].islower() and right.text[:1].isupper()
 
 
-def cut_at_glue(entities: list[Span], tokens: Sequence[Token]) -> list[Span]:
+def cut_at_glue(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """A span across words glued together in a scraped page ("Al ArabiyaJumat (17/11)") keeps
     only the piece with the most capitalised words (the first of equals): the glue marks where
     one text (a headline, a credit) ended and the next began."""
+    tokens = sentence.tokens
     out = []
     for start, end, label, confidence in entities:
         bounds = [start, *(i for i in range(start + 1, end) if is_glue(tokens[i - 1], tokens[i])), end]
@@ -480,9 +463,48 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
 
 
+SpanRule = Callable[[list[Span], SentenceView], list[Span]]
+MentionRule = Callable[[TokenizedDocument, Sequence[Mention]], list[Mention]]
+
+# The rules over the model's spans in each sentence, in the order they apply.
+SENTENCE_RULES: tuple[SpanRule, ...] = (
+    split_listed_people,
+    with_written_acronyms,
+    drop_group_words,
+    relabel_by_context,
+    with_name_particles,
+    add_acronymed_organisations,
+    add_coordinated_names,
+    add_listed_places,
+    cut_at_glue,
+)
+
+# The rules over a whole document's mentions, in the order they apply.
+DOCUMENT_RULES: tuple[MentionRule, ...] = (
+    split_person_tails,
+    complete_person_names,
+    propagate_names,
+    add_dateline,
+)
+
+
+def apply_sentence_rules(spans: list[Span], sentence: SentenceView) -> list[Span]:
+    for rule in SENTENCE_RULES:
+        spans = rule(spans, sentence)
+    return spans
+
+
+def apply_document_rules(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[Mention]:
+    for rule in DOCUMENT_RULES:
+        mentions = rule(document, mentions)
+    return list(mentions)
+
+
 def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256,
               places: frozenset[tuple[str, ...]] | None = None) -> list[list[Mention]]:
-    """Mentions for each document, in text order, each with the model's confidence.
+    """Mentions for each document, in text order, each with the model's confidence: the model's
+    spans in each sentence through ``SENTENCE_RULES``, then each document's mentions through
+    ``DOCUMENT_RULES``. Sentences of site furniture (adverts, embeds) are not read.
 
     ``places``: the country, territory and capital names tagged LOC wherever the model left
     them untagged; ``known_places()`` by default, ``frozenset()`` for idner-news-2k's convention.
@@ -495,8 +517,7 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
         batch = jobs[chunk:chunk + batch_size]
         parsed = parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s) for _, s in batch])
         for (i, sentence), entities in zip(batch, parsed, strict=True):
-            words = [t.text for t in sentence.tokens]
-            entities = cut_at_glue(add_rule_spans(entities, words, places), sentence.tokens)
+            entities = apply_sentence_rules(entities, SentenceView(sentence.tokens, places))
             document = documents[i].document
             for first, last, label, confidence in entities:
                 if label not in LABELS:
@@ -508,6 +529,4 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
                     text=document.text[start:end], label=label, confidence=round(confidence, 4),
                     zone=document.zone_at(start, end),
                 ))
-    return [merge_rule_mentions(propagate_names(doc, complete_person_names(doc, split_person_tails(doc, found))),
-                                find_dateline(doc.document))
-            for found, doc in zip(mentions, documents, strict=True)]
+    return [apply_document_rules(doc, found) for found, doc in zip(mentions, documents, strict=True)]

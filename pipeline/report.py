@@ -1,11 +1,14 @@
 """A single static HTML report of the tables: documents with their entities highlighted, the
-top entities, counts by label and the co-occurrence network. No script, style or font is
+top entities, counts by label and the co-occurrence network. It is drawn from what the run
+stored in its output folder (the tables and ``texts.jsonl``), never from the inputs again. No script, style or font is
 fetched from the network: the page is one file, and its charts are SVG drawn here.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import logging
 import math
 import re
 from collections.abc import Mapping
@@ -15,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.ingest import decode, find_boilerplate, read_documents
-from pipeline.tables import Tables
+from pipeline.ingest import find_boilerplate
+from pipeline.tables import FORMATS, SCHEMAS, TEXTS_FILE, Tables, frame
+
+logger = logging.getLogger(__name__)
 
 # displaCy's entity colours
 COLOURS = {"PER": "#aa9cfc", "ORG": "#7aecec", "LOC": "#feca74"}
@@ -129,8 +134,9 @@ def network(entities: pd.DataFrame, cooccurrence: pd.DataFrame, max_nodes: int =
             f'xmlns="http://www.w3.org/2000/svg">{"".join(lines)}{"".join(nodes)}</svg>')
 
 
-def render_report(tables: Tables, texts: Mapping[str, str], max_entities: int = 30) -> str:
-    """The whole report page for the tables; ``texts`` maps each source to its text."""
+def render_report(tables: Tables, texts: Mapping[str, tuple[int, str]], max_entities: int = 30) -> str:
+    """The whole report page for the tables; ``texts`` maps each document id to its text as read
+    and the offset in its source where that text starts (``read_texts``)."""
     entities, mentions = tables.entities, tables.mentions
     counts = {label: int((entities["label"] == label).sum()) for label in COLOURS}
     rows = "".join(
@@ -138,13 +144,16 @@ def render_report(tables: Tables, texts: Mapping[str, str], max_entities: int = 
         f"<td>{html.escape(e.aliases)}</td><td>{e.mentions}</td><td>{e.documents}</td></tr>"
         for e in entities.head(max_entities).itertuples())
     docs = []
-    for source, parts in tables.documents.groupby("source", sort=False):
-        if source not in texts:
+    by_document = dict(tuple(mentions.groupby("doc_id", sort=False)))
+    for doc_id in tables.documents["doc_id"]:
+        if doc_id not in texts:
             continue
-        doc_mentions = mentions[mentions["doc_id"].isin(parts["doc_id"])]
-        title = ", ".join(parts["doc_id"])
-        docs.append(f'<section class="doc"><h3>{html.escape(title)} — {len(doc_mentions)} mentions</h3>'
-                    f"{highlight(texts[source], doc_mentions)}</section>")
+        base_offset, text = texts[doc_id]
+        doc_mentions = by_document.get(doc_id, mentions.iloc[:0])
+        spans = doc_mentions.assign(start_char=doc_mentions["start_char"] - base_offset,
+                                    end_char=doc_mentions["end_char"] - base_offset)
+        docs.append(f'<section class="doc"><h3>{html.escape(doc_id)} — {len(doc_mentions)} mentions</h3>'
+                    f"{highlight(text, spans)}</section>")
     return f"""<!DOCTYPE html>
 <html lang="id"><head><meta charset="utf-8"><title>entitas report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
@@ -168,8 +177,6 @@ def render_report(tables: Tables, texts: Mapping[str, str], max_entities: int = 
 
 def read_tables(out_dir: Path) -> Tables:
     """Tables written by ``entitas extract`` (any format) back into DataFrames."""
-    from pipeline.tables import FORMATS, SCHEMAS, frame
-
     for fmt in FORMATS:
         if (out_dir / f"mentions.{fmt}").exists():
             break
@@ -188,23 +195,16 @@ def read_tables(out_dir: Path) -> Tables:
     return Tables(**frames)
 
 
-def source_texts(documents: pd.DataFrame) -> dict[str, str]:
-    """The text of each source named in the documents table, as the mention offsets count it.
-
-    A file is decoded as it was read (offsets count into it, whatever its normalisation and
-    however many parts it was read in); a JSONL or CSV record is read again.
-    """
-    texts: dict[str, str] = {}
-    record_files = set()
-    for source in dict.fromkeys(documents["source"]):
-        path = Path(source)
-        if path.is_file():
-            try:
-                texts[source] = decode(path.read_bytes())[0]
-            except (OSError, InputError):
-                continue
-        elif Path(source.rsplit(":", 1)[0]).is_file():
-            record_files.add(Path(source.rsplit(":", 1)[0]))
-    for document in read_documents(sorted(record_files)):
-        texts.setdefault(document.source, document.text)
+def read_texts(out_dir: Path) -> dict[str, tuple[int, str]]:
+    """Each document's (offset in its source, text as read), as ``entitas extract`` stored them
+    beside the tables; empty, with a warning, for tables written without them."""
+    path = out_dir / TEXTS_FILE
+    if not path.is_file():
+        logger.warning("%s is missing: the report shows no documents (run `entitas extract` again to keep them)", path)
+        return {}
+    texts = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            texts[record["doc_id"]] = (record["base_offset"], record["text"])
     return texts

@@ -10,15 +10,17 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.cache import DocumentCache, models_fingerprint
 from pipeline.errors import ModelError
 from pipeline.ingest import read_documents
-from pipeline.link import NO_STEERING, LinkSettings, link_document
+from pipeline.link import NO_STEERING, EntityIndex, LinkSettings, link_document
 from pipeline.recognize import load_recognizer, recognize
-from pipeline.tables import Tables, TableStore, write_tables
+from pipeline.store import TableStore
+from pipeline.tables import Tables, write_tables, write_texts
 from pipeline.tokenize import load_stanza, tokenize_documents
 from pipeline.types import Document, ProcessedDocument, TokenizedDocument
 
@@ -115,7 +117,7 @@ class Engine:
         with TableStore(Path(work_file)) as store:
             self.collect(documents, store, link_settings)
             started = time.perf_counter()
-            written = write_tables(store, out_dir, fmt)
+            written = [*write_tables(store, out_dir, fmt), write_texts(store.texts(), out_dir)]
             self.timer.add("tables", started)
             return RunSummary(written=written, **store.counts())
 
@@ -135,7 +137,7 @@ class Engine:
         if self.cache:
             logger.info("%d of %d documents came from the cache", self.cache.hits, store.n_documents)
         started = time.perf_counter()
-        store.link_entities(link_settings)
+        store.set_entities(EntityIndex(store.clusters, link_settings))
         self.timer.add("link", started)
 
 
@@ -239,3 +241,23 @@ class DaskExtractor(Engine):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+@contextmanager
+def open_engine(engine: str = "local", models_dir: Path = DEFAULT_MODELS, *, threads: int | None = None,
+                scheduler: str | None = None, workers: int | None = None, **common) -> Iterator[Engine]:
+    """The engine a run asked for, closed when the block ends. A setting that the chosen engine
+    does not use (``threads`` with Dask; ``scheduler`` or ``workers`` locally) is named in a
+    warning rather than silently ignored. ``common``: batch_size, progress, cache_dir."""
+    unused = {"dask": {"threads": threads}, "local": {"scheduler": scheduler, "workers": workers}}[engine]
+    for name, value in unused.items():
+        if value is not None:
+            logger.warning("--%s does not apply to the %s engine: ignored", name, engine)
+    if engine == "dask":
+        dask = DaskExtractor(models_dir, scheduler=scheduler, workers=workers or 2, **common)
+        try:
+            yield dask
+        finally:
+            dask.close()
+    else:
+        yield Extractor(models_dir, threads=threads or 1, **common)

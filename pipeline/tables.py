@@ -1,33 +1,21 @@
 """Stage 5: the entity tables as pandas DataFrames, and writing them to disk.
 
 Columns are declared once, in ``SCHEMAS`` (name, dtype, meaning); the README's table section
-is generated from the same declaration and a test keeps the two in step.
+is generated from the same declaration and a test keeps the two in step. The run's results
+wait in ``pipeline.store`` until the tables are read from it.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby, islice
-from operator import itemgetter
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
-from pipeline.link import (
-    NO_STEERING,
-    RULE_ORDER,
-    ClusterSummary,
-    EntityIndex,
-    LinkedDocument,
-    LinkSettings,
-    mention_links,
-)
-from pipeline.types import ProcessedDocument
+from pipeline.files import atomic_path
 
 SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     "mentions": [
@@ -106,176 +94,6 @@ def frame(name: str, rows: Sequence[dict] | Sequence[tuple]) -> pd.DataFrame:
     return df.astype({column: dtype for column, dtype, _ in schema})
 
 
-_STORE_SCHEMA = """
-CREATE TABLE document (doc_key INTEGER PRIMARY KEY, doc_id TEXT, source TEXT, characters INTEGER,
-                       sentences INTEGER, tokens INTEGER, status TEXT, error TEXT);
-CREATE TABLE sentence (doc_key INTEGER, sentence INTEGER, text TEXT, PRIMARY KEY (doc_key, sentence));
-CREATE TABLE mention (doc_key INTEGER, ordinal INTEGER, cluster INTEGER, doc_id TEXT, sentence INTEGER,
-                      start_char INTEGER, end_char INTEGER, text TEXT, label TEXT, confidence REAL,
-                      name TEXT, role TEXT, rule TEXT, zone TEXT, acronym TEXT);
-CREATE TABLE cluster (doc_key INTEGER, cluster INTEGER, summary TEXT);
-CREATE TABLE cluster_entity (doc_key INTEGER, cluster INTEGER, entity_id TEXT, PRIMARY KEY (doc_key, cluster));
-CREATE TABLE entity (entity_id TEXT PRIMARY KEY, canonical TEXT, label TEXT, aliases TEXT);
-"""
-
-_LINKED = """mention m JOIN cluster_entity USING (doc_key, cluster)"""
-
-QUERIES = {
-    "mentions": f"""
-        SELECT m.doc_id, m.sentence, s.text, m.start_char, m.end_char, m.text, m.label, m.confidence,
-               entity_id, m.name, m.role, m.rule, m.zone
-        FROM {_LINKED} JOIN sentence s USING (doc_key, sentence)
-        ORDER BY m.doc_id, m.start_char, m.end_char, m.doc_key, m.ordinal""",
-    "entities": f"""
-        WITH counts AS (SELECT entity_id, count(*) AS n, count(DISTINCT doc_key) AS docs
-                        FROM {_LINKED} GROUP BY entity_id)
-        SELECT e.entity_id, e.canonical, e.label, e.aliases, counts.n, counts.docs
-        FROM entity e JOIN counts USING (entity_id)
-        ORDER BY counts.n DESC, e.canonical, e.entity_id""",
-    # one row per (entity, alias, rule); ``_alias_rows`` folds the rules
-    "aliases": f"""
-        WITH names AS (SELECT entity_id, m.name AS alias, m.rule FROM {_LINKED}
-                       UNION ALL
-                       SELECT entity_id, m.acronym, 'acronym' FROM {_LINKED} WHERE m.acronym != '')
-        SELECT names.entity_id, alias, rule, count(*), e.canonical
-        FROM names JOIN entity e USING (entity_id)
-        GROUP BY names.entity_id, alias, rule
-        ORDER BY names.entity_id, alias""",
-    "cooccurrence": f"""
-        WITH present AS (SELECT DISTINCT doc_key, m.doc_id, m.sentence, entity_id FROM {_LINKED}),
-        pairs AS (SELECT a.entity_id AS entity_a, b.entity_id AS entity_b, a.doc_key, a.doc_id, a.sentence
-                  FROM present a JOIN present b
-                  ON a.doc_key = b.doc_key AND a.sentence = b.sentence AND a.entity_id < b.entity_id),
-        counted AS (SELECT entity_a, entity_b, count(*) AS sentences, count(DISTINCT doc_key) AS docs
-                    FROM pairs GROUP BY entity_a, entity_b),
-        first AS (SELECT entity_a, entity_b, doc_key, doc_id, sentence,
-                         row_number() OVER (PARTITION BY entity_a, entity_b ORDER BY doc_id, doc_key, sentence) AS r
-                  FROM pairs)
-        SELECT entity_a, entity_b, ea.canonical, eb.canonical, ea.label, eb.label, counted.sentences, counted.docs,
-               first.doc_id, s.text
-        FROM counted JOIN first USING (entity_a, entity_b)
-        JOIN entity ea ON ea.entity_id = entity_a JOIN entity eb ON eb.entity_id = entity_b
-        JOIN sentence s ON s.doc_key = first.doc_key AND s.sentence = first.sentence
-        WHERE first.r = 1
-        ORDER BY counted.sentences DESC, entity_a, entity_b""",
-    "documents": """
-        SELECT d.doc_id, d.source, d.characters, d.sentences, d.tokens,
-               (SELECT count(*) FROM mention m WHERE m.doc_key = d.doc_key), d.status, d.error
-        FROM document d ORDER BY d.doc_id, d.doc_key""",
-}
-
-
-def mention_rows(doc_key: int, processed: ProcessedDocument, linked: LinkedDocument) -> list[tuple]:
-    """The mention rows of one document, in the store's column order (entity left to merging)."""
-    doc = processed.document
-    return [(doc_key, ordinal, cluster, doc.doc_id, p.mention.sentence, doc.to_source(p.mention.start),
-             doc.to_source(p.mention.end), p.mention.text, p.mention.label, p.mention.confidence,
-             " ".join(p.name), p.role, rule, p.mention.zone, acronym)
-            for ordinal, (p, cluster, rule, acronym) in enumerate(mention_links(linked))]
-
-
-def _summary_json(summary: ClusterSummary) -> str:
-    return json.dumps([summary.label, [[list(n), c] for n, c in summary.name_counts],
-                       sorted(summary.keys), sorted(summary.anchors)], ensure_ascii=False)
-
-
-def _summary_from_json(text: str) -> ClusterSummary:
-    label, names, keys, anchors = json.loads(text)
-    return ClusterSummary(label, tuple((tuple(n), c) for n, c in names), frozenset(keys), frozenset(anchors))
-
-
-class TableStore:
-    """Where a run's results wait for cross-document linking: an SQLite file (or memory).
-
-    Documents are added one by one as they come out of the pipeline and nothing of them stays
-    in Python memory; once all are in, ``link_entities`` merges their clusters across documents
-    (``EntityIndex``), and the tables are read back in order, in chunks, by SQL queries.
-    """
-
-    CHUNK = 50_000
-
-    def __init__(self, path: Path | None = None):
-        """``path``: a new or empty file, removed by ``close``; None keeps the store in memory."""
-        self.path = path
-        self.db = sqlite3.connect(str(path) if path else ":memory:")
-        self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _STORE_SCHEMA)
-        self.n_documents = 0
-
-    def add(self, processed: ProcessedDocument, linked: LinkedDocument) -> None:
-        doc_key = self.n_documents
-        self.n_documents += 1
-        doc = processed.document
-        self.db.execute("INSERT INTO document VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
-            doc_key, doc.doc_id, doc.source, len(doc.text), len(processed.sentences), processed.n_tokens,
-            doc.status, doc.error))
-        with_mentions = sorted({m.sentence for m in processed.mentions})
-        self.db.executemany("INSERT INTO sentence VALUES (?, ?, ?)",
-                            [(doc_key, index, processed.sentence_text(index)) for index in with_mentions])
-        self.db.executemany("INSERT INTO mention VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            mention_rows(doc_key, processed, linked))
-        self.db.executemany("INSERT INTO cluster VALUES (?, ?, ?)", [
-            (doc_key, c, _summary_json(ClusterSummary.of(cl))) for c, cl in enumerate(linked.clusters)])
-
-    def _clusters(self) -> Iterator[tuple[tuple[int, int], ClusterSummary]]:
-        rows = self.db.execute("SELECT doc_key, cluster, summary FROM cluster ORDER BY doc_key, cluster")
-        for doc_key, c, summary in rows:
-            yield (doc_key, c), _summary_from_json(summary)
-
-    def link_entities(self, settings: LinkSettings = NO_STEERING) -> None:
-        """Merge the documents' clusters into entities (see ``pipeline.link``)."""
-        self.db.execute("CREATE INDEX mention_cluster ON mention (doc_key, cluster)")
-        index = EntityIndex(self._clusters, settings)
-        self.db.executemany("INSERT INTO cluster_entity VALUES (?, ?, ?)",
-                            ((*node, index.entity_of(node, summary)) for node, summary in self._clusters()))
-        self.db.executemany("INSERT INTO entity VALUES (?, ?, ?, ?)",
-                            ((e.entity_id, e.canonical, e.label, " | ".join(e.aliases)) for e in index.entities))
-        self.db.commit()
-
-    def chunks(self, name: str) -> Iterator[pd.DataFrame]:
-        """One table, in order, as DataFrames of at most ``CHUNK`` rows (at least one, maybe empty)."""
-        cursor = self.db.execute(QUERIES[name])
-        rows = _alias_rows(cursor) if name == "aliases" else cursor
-        yielded = False
-        while batch := list(islice(rows, self.CHUNK)):
-            yield frame(name, batch)
-            yielded = True
-        if not yielded:
-            yield frame(name, [])
-
-    def counts(self) -> dict[str, int]:
-        """How many documents (and of them not processed), mentions and entities the run has."""
-        one = self.db.execute
-        return {"documents": self.n_documents,
-                "not_processed": one("SELECT count(*) FROM document WHERE status != 'ok'").fetchone()[0],
-                "mentions": one("SELECT count(*) FROM mention").fetchone()[0],
-                "entities": one("SELECT count(*) FROM entity").fetchone()[0]}
-
-    def tables(self) -> Tables:
-        """All tables in memory (the Python API)."""
-        return Tables(**{name: pd.concat(list(self.chunks(name)), ignore_index=True) for name in SCHEMAS})
-
-    def close(self) -> None:
-        self.db.close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-
-    def __enter__(self) -> TableStore:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def _alias_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
-    """(entity, alias, rule, count, canonical) rows, sorted -> one row per alias, with the rule
-    that names it: ``canonical`` for the entity's own name, else the rule that linked it most."""
-    for (eid, alias), group in groupby(rows, key=itemgetter(0, 1)):
-        group = list(group)
-        rules = {rule: count for _, _, rule, count, _ in group}
-        rule = "canonical" if alias == group[0][4] else min(rules, key=lambda r: (-rules[r], RULE_ORDER.index(r)))
-        yield eid, alias, sum(rules.values()), rule
-
-
 FORMATS = ("csv", "parquet", "jsonl")
 
 # A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)").
@@ -293,7 +111,13 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_tables(tables: Tables | TableStore, out_dir: Path, fmt: str = "csv") -> list[Path]:
+class TableSource(Protocol):
+    """Anything that gives each table as DataFrame chunks: ``Tables``, or the run's store."""
+
+    def chunks(self, name: str) -> Iterable[pd.DataFrame]: ...
+
+
+def write_tables(tables: TableSource, out_dir: Path, fmt: str = "csv") -> list[Path]:
     """Write each table chunk by chunk, atomically: a reader never sees half a file."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -301,16 +125,23 @@ def write_tables(tables: Tables | TableStore, out_dir: Path, fmt: str = "csv") -
     written = []
     for name in SCHEMAS:
         path = out_dir / f"{name}.{fmt}"
-        handle, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
-        tmp = Path(tmp_name)
-        try:
+        with atomic_path(path) as tmp:
             _WRITERS[fmt](tables.chunks(name), tmp)
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
         written.append(path)
     return written
+
+
+TEXTS_FILE = "texts.jsonl"  # each document's text as read, beside the tables, for the report
+
+
+def write_texts(records: Iterable[dict], out_dir: Path) -> Path:
+    """Each document's text as read (``doc_id``, ``source``, ``base_offset``, ``text``), one JSON
+    line per document or part: what the report shows, whatever has happened to the inputs since."""
+    path = out_dir / TEXTS_FILE
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
 
 
 def _write_csv(chunks: Iterable[pd.DataFrame], path: Path) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +18,18 @@ logger = logging.getLogger(__name__)
 
 TOKENIZER_FILE = "id_tokenizer.pt"
 MWT_FILE = "id_mwt.pt"
+RESOURCES_FILE = "resources.json"  # Stanza reads its model catalogue from here; the project's is empty
 REBUILD_HINT = "rebuild it with `make train-tokenizer`"
+
+
+@functools.cache
+def _empty_resources_dir() -> Path:
+    """A folder with an empty model catalogue, for a models folder that lacks one: loading never
+    writes into the models folder (it may be read-only, or inside an installed package)."""
+    folder = Path(tempfile.mkdtemp(prefix="entitas-stanza-"))
+    (folder / RESOURCES_FILE).write_text("{}\n", encoding="utf-8")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def load_stanza(model_dir: Path):
@@ -26,13 +41,10 @@ def load_stanza(model_dir: Path):
     for path in (tokenizer, mwt):
         if not path.is_file():
             raise ModelError(f"missing tokenizer model {path}; {REBUILD_HINT}")
-    resources = model_dir / "resources.json"
-    if not resources.exists():
-        resources.write_text("{}\n", encoding="utf-8")
     try:
         return stanza.Pipeline(
             lang="id",
-            dir=str(model_dir),
+            dir=str(model_dir if (model_dir / RESOURCES_FILE).is_file() else _empty_resources_dir()),
             package=None,
             processors="tokenize,mwt",
             download_method=None,

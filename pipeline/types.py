@@ -10,6 +10,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+LABELS = ("PER", "ORG", "LOC")  # what the recogniser finds: people, organisations, places
+
 
 @dataclass(frozen=True)
 class Zone:
@@ -33,6 +35,13 @@ class Document:
     status: str = "ok"
     error: str = ""
     base_offset: int = 0  # where this text starts in the source (a part of a very long text)
+    # The text as read, where normalisation changed it (else ""): the offsets of the tables count in it.
+    raw_text: str = ""
+
+    @property
+    def source_text(self) -> str:
+        """The text as read from the source, which the tables' offsets (less ``base_offset``) index."""
+        return self.raw_text or self.text
 
     def zone_of(self, start: int, end: int) -> Zone | None:
         return next((z for z in self.zones if z.start < end and start < z.end), None)

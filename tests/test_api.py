@@ -1,6 +1,10 @@
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow  # every test here runs the shipped models
 
 
 def test_extract_texts_and_paths_together():

@@ -7,6 +7,8 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # every test here runs the shipped models
+
 BAD = ROOT / "tests" / "data" / "bad-inputs"
 
 

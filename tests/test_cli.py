@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
@@ -18,6 +19,7 @@ def test_empty_folder_is_an_error(tmp_path):
     assert "no .txt, .jsonl or .csv files" in result.output
 
 
+@pytest.mark.slow
 def test_extract_writes_the_tables(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["extract", str(SEEDS), "--out", str(out)])
@@ -48,6 +50,7 @@ def test_every_command_and_option_is_in_the_readme():
         assert "Example:" in command.help, name
 
 
+@pytest.mark.slow
 def test_evaluate_ner_writes_predictions_and_scores(tmp_path):
     import json
 
@@ -71,3 +74,60 @@ def test_evaluate_ner_rejects_a_file_without_tags(tmp_path):
     result = CliRunner().invoke(cli, ["evaluate-ner", str(data)])
     assert result.exit_code == 1
     assert result.output.startswith("Error:")
+
+
+@pytest.mark.slow
+def test_aliases_forbid_threads_and_cache_through_the_cli(tmp_path, caplog):
+    (tmp_path / "aliases.csv").write_text("alias,canonical,label\nHaniyeh,Ismail Haniyeh Abdel,PER\n",
+                                          encoding="utf-8")
+    (tmp_path / "forbid.csv").write_text("name,other\nTeheran,Tehran\n", encoding="utf-8")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    args = ["extract", str(SEEDS), "--out", str(out), "--aliases", str(tmp_path / "aliases.csv"),
+            "--forbid", str(tmp_path / "forbid.csv"), "--threads", "2", "--cache", str(cache)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    mentions = pd.read_csv(out / "mentions.csv", keep_default_na=False)
+    entities = pd.read_csv(out / "entities.csv", keep_default_na=False)
+    assert set(mentions.loc[mentions["text"] == "Haniyeh", "rule"]) == {"user"}
+    assert "Ismail Haniyeh Abdel" in set(entities["canonical"])
+    places = entities[entities["canonical"].isin(["Teheran", "Tehran"])]
+    assert len(places) == 2  # kept apart by the forbid file
+    assert len(list(cache.rglob("*.json"))) == 2 and not (out / ".cache").exists()
+    with caplog.at_level("INFO", logger="pipeline"):
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    assert "2 of 2 documents came from the cache" in caplog.text
+
+
+def test_a_setting_the_engine_does_not_use_is_named(tmp_path, caplog):
+    from pipeline.errors import ModelError
+    from pipeline.runner import open_engine
+
+    engine = open_engine("local", tmp_path, workers=3, scheduler="tcp://h:1")
+    with caplog.at_level("WARNING"), pytest.raises(ModelError), engine:  # the models folder is empty
+        pass
+    assert "--workers does not apply to the local engine" in caplog.text
+    assert "--scheduler does not apply to the local engine" in caplog.text
+
+
+def test_every_command_is_reachable_from_the_one_group():
+    runner = CliRunner()
+    for args in (["bench"], ["evaluate"], ["train", "tokenizer"], ["train", "ner"], ["evaluate-links"]):
+        result = runner.invoke(cli, [*args, "--help"])
+        assert result.exit_code == 0 and "Example:" in result.output, args
+
+
+@pytest.mark.slow
+def test_evaluate_links_through_the_cli(tmp_path):
+    import json
+
+    gold = tmp_path / "gold.jsonl"
+    records = [{"doc_id": "a", "text": "Presiden Joko Widodo tiba. Widodo tersenyum. Jakarta cerah.",
+                "mentions": [["Joko Widodo", "PER", "jokowi"], ["Widodo", "PER", "jokowi"],
+                             ["Jakarta", "LOC", "jakarta"]]}]
+    gold.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate-links", str(gold), "--json", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    assert "pairwise precision 1.0000  recall 1.0000" in result.output
+    assert json.loads((tmp_path / "s.json").read_text())["gold_pairs"] == 1
+    default = CliRunner().invoke(cli, ["evaluate-links"])
+    assert default.exit_code == 0 and "linking.jsonl" in default.output

@@ -1,9 +1,12 @@
 """The Dask engine gives the same tables as a local run."""
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
 from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow  # every test here runs the shipped models
 
 
 def test_dask_engine_matches_the_local_run(tmp_path):

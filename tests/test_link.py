@@ -120,32 +120,6 @@ def test_an_acronym_with_two_meanings_does_not_join_documents():
     assert linked[("a", "Mahkamah Konstitusi")].entity_id == linked[("c", "Mahkamah Konstitusi")].entity_id
 
 
-def test_user_aliases_and_forbidden_merges(tmp_path):
-    from pipeline.link import LinkSettings, read_alias_file, read_forbidden_file
-
-    (tmp_path / "aliases.csv").write_text("alias,canonical,label\nJokowi,Joko Widodo,PER\n", encoding="utf-8")
-    (tmp_path / "forbid.csv").write_text("name,other\nTeheran,Tehran\n", encoding="utf-8")
-    settings = LinkSettings(read_alias_file(tmp_path / "aliases.csv"), read_forbidden_file(tmp_path / "forbid.csv"))
-    text = "Joko Widodo di Tehran. Jokowi di Teheran."
-    spans = [("Joko Widodo", "PER"), ("Tehran", "LOC"), ("Jokowi", "PER"), ("Teheran", "LOC")]
-    linked, _ = link([processed("d", text, spans)], settings)
-    by_text = {lm.mention.text: lm for lm in linked}
-    assert by_text["Jokowi"].entity_id == by_text["Joko Widodo"].entity_id
-    assert by_text["Jokowi"].rule == "user"
-    assert by_text["Teheran"].entity_id != by_text["Tehran"].entity_id
-
-
-def test_alias_file_needs_its_columns(tmp_path):
-    import pytest
-
-    from pipeline.errors import InputError
-    from pipeline.link import read_alias_file
-
-    (tmp_path / "a.csv").write_text("alias,label\nx,PER\n", encoding="utf-8")
-    with pytest.raises(InputError, match="missing canonical"):
-        read_alias_file(tmp_path / "a.csv")
-
-
 def test_clitic_is_not_part_of_the_name():
     text = "Jakarta macet. Jakartanya sepi."
     end = text.index("Jakartanya") + 10
@@ -189,11 +163,10 @@ def test_place_names_keep_words_that_are_titles_for_people():
 
 
 def test_linking_gold_set_scores(extractor):
-    """The project's linking set (tests/data/linking-gold.jsonl), with the real tokenizer."""
-    from pipeline.evaluate import evaluate_links, read_link_gold
-    from tests.conftest import ROOT
+    """The project's linking set (pipeline/gold/linking.jsonl), with the real tokenizer."""
+    from pipeline.evaluate import LINKING_GOLD, evaluate_links, read_link_gold
 
-    gold = read_link_gold(ROOT / "tests" / "data" / "linking-gold.jsonl")
+    gold = read_link_gold(LINKING_GOLD)
     scores, errors = evaluate_links(extractor.stanza, gold)
     assert scores["precision"] == 1.0, [e for e in errors if e[0] == "wrong"]
     assert scores["recall"] >= 0.95, errors

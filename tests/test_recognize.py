@@ -1,7 +1,7 @@
 import pytest
 
 from pipeline.ingest import make_document
-from pipeline.recognize import find_dateline, merge_rule_mentions
+from pipeline.recognize import SentenceView, apply_sentence_rules, find_dateline, merge_rule_mentions
 from pipeline.types import Mention
 
 
@@ -26,20 +26,20 @@ def test_rule_mentions_replace_overlapping_model_mentions():
     assert [(m.text, m.label) for m in merged] == [("Tehran", "LOC"), ("Purna Warta", "ORG"), ("IRGC", "ORG")]
 
 
-def test_an_organisations_acronym_in_parentheses_joins_its_span():
-    from pipeline.recognize import add_rule_spans
+def sentence_rules(model, words, places=frozenset()):
+    return apply_sentence_rules(model, SentenceView.of_words(words, places))
 
+
+def test_an_organisations_acronym_in_parentheses_joins_its_span():
     words = "Hakim Mahkamah Konstitusi ( MK ) dan Joko ( 61 ) hadir".split()
     model = [(1, 3, "ORG", 0.9), (4, 5, "ORG", 0.7), (7, 8, "PER", 0.9)]
-    assert add_rule_spans(model, words) == [(1, 6, "ORG", 0.9), (7, 8, "PER", 0.9)]
+    assert sentence_rules(model, words) == [(1, 6, "ORG", 0.9), (7, 8, "PER", 0.9)]
 
 
 def test_a_person_span_that_lists_people_is_one_span_per_person():
-    from pipeline.recognize import add_rule_spans
-
     words = "Pemimpin Ismail Haniyeh dan Ziyad al-Nakhalah , Menteri Energi dan Sumber Daya".split()
     model = [(1, 6, "PER", 0.6), (7, 11, "ORG", 0.8)]
-    assert add_rule_spans(model, words) == [(1, 3, "PER", 0.6), (4, 6, "PER", 0.6), (7, 11, "ORG", 0.8)]
+    assert sentence_rules(model, words) == [(1, 3, "PER", 0.6), (4, 6, "PER", 0.6), (7, 11, "ORG", 0.8)]
 
 
 def test_a_span_across_glued_words_keeps_its_most_name_like_piece():
@@ -54,35 +54,32 @@ def test_a_span_across_glued_words_keeps_its_most_name_like_piece():
         tokens.append(Token(start, start + len(word), word))
         position = start + len(word)
     spans = [(0, 6, "ORG", 0.5), (7, 10, "PER", 0.9), (8, 10, "PER", 0.9)]
-    assert cut_at_glue(spans, tokens) == [(0, 2, "ORG", 0.5), (8, 10, "PER", 0.9), (8, 10, "PER", 0.9)]
+    cut = cut_at_glue(spans, SentenceView(tuple(tokens)))
+    assert cut == [(0, 2, "ORG", 0.5), (8, 10, "PER", 0.9), (8, 10, "PER", 0.9)]
 
 
 def test_countries_the_model_left_untagged_are_places_but_not_languages_currencies_or_name_openers():
-    from pipeline.recognize import add_rule_spans, known_places
+    from pipeline.recognize import known_places
 
     words = "Iran siap membantu Palestina , kata Presiden Iran Ebrahim Raisi dalam bahasa Inggris".split()
     model = [(8, 10, "PER", 0.9)]
-    assert add_rule_spans(model, words) == [(8, 10, "PER", 0.9)]  # no list given: the model's convention
-    assert add_rule_spans(model, words, known_places()) == [(0, 1, "LOC", 0.8), (3, 4, "LOC", 0.8), (7, 8, "LOC", 0.8),
+    assert sentence_rules(model, words) == [(8, 10, "PER", 0.9)]  # no list given: the model's convention
+    assert sentence_rules(model, words, known_places()) == [(0, 1, "LOC", 0.8), (3, 4, "LOC", 0.8), (7, 8, "LOC", 0.8),
                                             (8, 10, "PER", 0.9)]
     words = "Harga 10 dolar AS ; Israel Katz tiba di Amerika Serikat".split()
-    assert add_rule_spans([], words, known_places()) == [(9, 11, "LOC", 0.8)]
+    assert sentence_rules([], words, known_places()) == [(9, 11, "LOC", 0.8)]
 
 
 def test_context_words_correct_the_models_labels():
-    from pipeline.recognize import add_rule_spans
-
     words = "komandan Brigade Al Qassam di kota Sheikh Jarrah melawan rezim Zionis".split()
     model = [(1, 4, "PER", 0.9), (6, 8, "PER", 0.6), (10, 11, "PER", 0.5)]
-    assert add_rule_spans(model, words) == [(1, 4, "ORG", 0.9), (6, 8, "LOC", 0.6)]
+    assert sentence_rules(model, words) == [(1, 4, "ORG", 0.9), (6, 8, "LOC", 0.6)]
 
 
 def test_arabic_article_words_continue_a_name_and_coordinated_names_share_its_label():
-    from pipeline.recognize import add_rule_spans
-
     words = "pembebasan Yerusalem al-Quds oleh Hamas dan Jihad Islam serta Ismail dan Budi".split()
     model = [(1, 2, "LOC", 0.9), (4, 5, "ORG", 0.9), (9, 10, "PER", 0.9)]
-    assert add_rule_spans(model, words) == [(1, 3, "LOC", 0.9), (4, 5, "ORG", 0.9), (6, 8, "ORG", 0.5),
+    assert sentence_rules(model, words) == [(1, 3, "LOC", 0.9), (4, 5, "ORG", 0.9), (6, 8, "ORG", 0.5),
                                             (9, 10, "PER", 0.9)]
 
 
@@ -130,12 +127,11 @@ def test_a_full_name_is_found_from_the_surname_the_model_found():
 
 
 def test_whole_recogniser_on_the_linking_sets_documents(extractor):
-    """Model and rules together on real and news-style documents (tests/data/linking-gold.jsonl):
+    """Model and rules together on real and news-style documents (pipeline/gold/linking.jsonl):
     0.854 F1 when written; without the document rules and the country list it was 0.706."""
-    from pipeline.evaluate import evaluate_document_ner, read_link_gold
-    from tests.conftest import ROOT
+    from pipeline.evaluate import LINKING_GOLD, evaluate_document_ner, read_link_gold
 
-    gold = read_link_gold(ROOT / "tests" / "data" / "linking-gold.jsonl")
+    gold = read_link_gold(LINKING_GOLD)
     scores = evaluate_document_ner(extractor.stanza, extractor.ner, gold)
     assert scores["overall"]["f1"] >= 0.83, scores
     assert scores["LOC"]["recall"] >= 0.85, scores

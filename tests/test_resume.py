@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import ROOT, SEEDS
 
+pytestmark = pytest.mark.slow  # every test here runs the shipped models
+
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):

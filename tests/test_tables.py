@@ -70,7 +70,7 @@ def test_streamed_tables_equal_the_in_memory_ones_in_every_format(extractor, see
     must hold exactly what the in-memory tables hold, and the store must be gone afterwards."""
     from pipeline.ingest import read_documents
     from pipeline.runner import WORK_PREFIX
-    from pipeline.tables import TableStore
+    from pipeline.store import TableStore
     from tests.conftest import SEEDS
 
     monkeypatch.setattr(TableStore, "CHUNK", 7)

@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+import pytest
+
 from pipeline.corpora import TaggedSentence
 from pipeline.training.ner import drop_overlaps, keep_only, recase
 from pipeline.training.tokenizer import CliticLexicon, project_clitics
@@ -37,6 +39,7 @@ def test_clitics_are_projected_as_the_current_treebanks_split_them():
     assert heads == ["0", "1", "1", "1", "4"]
 
 
+@pytest.mark.slow
 def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     """Both shipped configs load, the gazetteer marks tokens while training, and the trained
     pipeline is loaded the way the product loads it (a few steps only: a smoke test)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,41 +172,24 @@ def _config_value(text: str) -> object:
         return text
 
 
-def main(argv: list[str] | None = None) -> None:
-    import argparse
+def build(corpora_dir: Path, gazetteers: str, work_dir: Path, model_dir: Path, parts: Sequence[str],
+          adapt_parts: Sequence[str], config: Path = CONFIG, adapt_config: Path = ADAPT_CONFIG,
+          settings: Sequence[str] = ()) -> dict:
+    """Train the recogniser into ``model_dir/spacy`` (``settings``: broad-stage spaCy config
+    overrides as KEY=VALUE); returns the dev scores, also written to ``model_dir/scores.json``."""
     import shutil
 
     from pipeline.evaluate import evaluate_sets
     from pipeline.recognize import load_recognizer
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora/ner"))
-    parser.add_argument("--gazetteers", default="../shared/corpora/gazetteers/dbpedia-id/original-dbpedia,"
-                        "../shared/corpora/gazetteers/dbpedia-id/mdee_gazetteer",
-                        help="gazetteer folders (person.txt, organization.txt, place.txt), comma-separated")
-    parser.add_argument("--work-dir", type=Path, default=Path("build/ner"))
-    parser.add_argument("--model-dir", type=Path, default=Path("models/ner"))
-    parser.add_argument("--parts", default="idner*2,nergrit,nerp,twitter", help="broad stage corpora, comma-separated")
-    parser.add_argument("--adapt-parts", default="idner", help="adapt stage corpora ('' to skip the stage)")
-    parser.add_argument("--config", type=Path, default=CONFIG, help="broad stage spaCy config")
-    parser.add_argument("--adapt-config", type=Path, default=ADAPT_CONFIG, help="adapt stage spaCy config")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="broad stage spaCy config override, e.g. training.max_steps=4000")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-
-    overrides = {"paths.gazetteer": args.gazetteers,
-                 **{key: _config_value(value) for key, value in (item.split("=", 1) for item in args.set)}}
-    corpora = NerCorpora(args.corpora)
-    best = train(corpora, args.parts.split(","), [p for p in args.adapt_parts.split(",") if p],
-                 args.work_dir, overrides, args.config, args.adapt_config)
-    if args.model_dir.exists():
-        shutil.rmtree(args.model_dir / "spacy", ignore_errors=True)
-    shutil.copytree(best, args.model_dir / "spacy")
-    scores = evaluate_sets(load_recognizer(args.model_dir), corpora.dev_sets())
-    (args.model_dir / "scores.json").write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+    overrides = {"paths.gazetteer": gazetteers,
+                 **{key: _config_value(value) for key, value in (item.split("=", 1) for item in settings)}}
+    corpora = NerCorpora(corpora_dir)
+    best = train(corpora, list(parts), list(adapt_parts), work_dir, overrides, config, adapt_config)
+    if model_dir.exists():
+        shutil.rmtree(model_dir / "spacy", ignore_errors=True)
+    shutil.copytree(best, model_dir / "spacy")
+    scores = evaluate_sets(load_recognizer(model_dir), corpora.dev_sets())
+    (model_dir / "scores.json").write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
     logger.info("dev scores: %s", json.dumps(scores))
-
-
-if __name__ == "__main__":
-    main()
+    return scores

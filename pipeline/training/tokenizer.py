@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.tokenize import MWT_FILE, TOKENIZER_FILE, load_stanza
+from pipeline.tokenize import MWT_FILE, RESOURCES_FILE, TOKENIZER_FILE, load_stanza
 
 logger = logging.getLogger(__name__)
 
@@ -214,29 +214,17 @@ def score_on_test(files: dict[str, Path], model_dir: Path) -> dict[str, float]:
             for name, key in (("tokens", "Tokens"), ("sentences", "Sentences"), ("words", "Words"))}
 
 
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--ud-dir", type=Path, default=Path("../shared/corpora/ud"))
-    parser.add_argument("--work-dir", type=Path, default=Path("build/tokenizer"))
-    parser.add_argument("--model-dir", type=Path, default=Path("models/tokenizer"))
-    parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--mwt-epochs", type=int, default=30)
-    parser.add_argument("--skip-tokenizer", action="store_true", help="reuse the shipped tokenizer")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-
-    files = prepare(TreebankPaths.under(args.ud_dir), args.work_dir)
-    args.model_dir.mkdir(parents=True, exist_ok=True)
-    if not args.skip_tokenizer:
-        train_tokenizer(files, args.model_dir / TOKENIZER_FILE, args.steps)
-    train_mwt(files, args.model_dir / MWT_FILE, args.mwt_epochs)
-    (args.model_dir / "resources.json").write_text("{}\n", encoding="utf-8")
-    scores = score_on_test(files, args.model_dir)
-    (args.model_dir / "scores.json").write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+def build(ud_dir: Path, work_dir: Path, model_dir: Path, steps: int = 4000, mwt_epochs: int = 30,
+          skip_tokenizer: bool = False) -> dict[str, float]:
+    """Train the tokenizer (unless ``skip_tokenizer``) and the MWT model into ``model_dir``;
+    returns the UD GSD test scores, also written to ``model_dir/scores.json``."""
+    files = prepare(TreebankPaths.under(ud_dir), work_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    if not skip_tokenizer:
+        train_tokenizer(files, model_dir / TOKENIZER_FILE, steps)
+    train_mwt(files, model_dir / MWT_FILE, mwt_epochs)
+    (model_dir / RESOURCES_FILE).write_text("{}\n", encoding="utf-8")  # what an offline Stanza pipeline reads
+    scores = score_on_test(files, model_dir)
+    (model_dir / "scores.json").write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
     logger.info("UD Indonesian GSD test F1: %s", scores)
-
-
-if __name__ == "__main__":
-    main()
+    return scores
