@@ -76,3 +76,25 @@ def test_a_very_long_line_is_cut_into_bounded_pieces():
     assert all(len(p) <= 1000 for _, p in pieces)
     assert "".join(p for _, p in pieces) == text
     assert all(text[o:o + len(p)] == p for o, p in pieces)
+
+
+@pytest.mark.slow
+def test_loading_never_writes_into_the_models_folder(tmp_path):
+    """A models folder without Stanza's catalogue, read-only, loads as it is and stays as it was."""
+    import shutil
+
+    from pipeline.tokenize import MWT_FILE, TOKENIZER_FILE, load_stanza
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "tokenizer"
+    folder.mkdir()
+    for name in (TOKENIZER_FILE, MWT_FILE):
+        shutil.copy(ROOT / "models" / "tokenizer" / name, folder / name)
+    folder.chmod(0o555)
+    try:
+        nlp = load_stanza(folder)
+        tokenized = tokenize_documents(nlp, [make_document("d", "mem", "Presiden tiba di Jakarta.")])
+    finally:
+        folder.chmod(0o755)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([TOKENIZER_FILE, MWT_FILE])
+    assert [t.text for t in tokenized[0].sentences[0].tokens][-2:] == ["Jakarta", "."]
