@@ -217,6 +217,35 @@ def evaluate_links_command(file: Path | None, json_out: Path | None, models_dir:
     _write_json(json_out, scores)
 
 
+@cli.command("evaluate-documents")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
+              help="Which articles of the gold set to score (test: only when reporting, never to tune).")
+@corpora_option
+@json_option
+@models_option
+@clear_errors
+def evaluate_documents_command(file: Path | None, split: str, corpora: Path, json_out: Path | None,
+                               models_dir: Path | None) -> None:
+    """Run the whole product on gold documents and score its tables as an analyst reads them.
+
+    Mentions (exact spans, per label), entities per document (gold entities found, entity rows
+    right) and linking (merged, split, wrong merges, across documents). FILE: the real-news gold
+    set (default, pipeline/gold/realnews.jsonl; its texts are read from CORPORA/rawtext) or a
+    file in the linking set's layout (pipeline/gold/linking.jsonl).
+
+    Example: entitas evaluate-documents --split dev
+    """
+    from pipeline.evaluate import REALNEWS_GOLD, evaluate_documents, format_document_scores, read_gold
+    from pipeline.runner import Extractor
+
+    file = file or REALNEWS_GOLD
+    gold = [g for g in read_gold(file, corpora / "rawtext") if split == "all" or g.split == split]
+    scores = evaluate_documents(Extractor(_models(models_dir)), gold)
+    click.echo(format_document_scores(f"{file.name}, {split} ({len(gold)} documents)", scores))
+    _write_json(json_out, scores)
+
+
 @cli.command()
 @corpora_option
 @models_option

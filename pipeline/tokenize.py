@@ -116,17 +116,31 @@ def _token(stanza_token, offset: int) -> Token:
     return Token(start, end, stanza_token.text, clitic_start)
 
 
+# The tokenizer learnt from treebank sentences, which end in punctuation; at the end of a
+# paragraph without one (a list line, a caption, a headline) it has no right context and may cut
+# the last word ("- Ketua DPW PKS Anita Maricha" came out as "... Anita Marich" + "a"). Each
+# such paragraph is read with this sentinel after it, whose tokens are then dropped.
+SENTINEL = " ."
+SENTENCE_END = frozenset(".!?;:")
+
+
+def with_sentinel(text: str) -> str:
+    return text if text.rstrip()[-1:] in SENTENCE_END else text.rstrip() + SENTINEL
+
+
 def tokenize_documents(nlp, documents: Sequence[Document]) -> list[TokenizedDocument]:
     """Sentences and tokens for each document, in one batched Stanza call over all paragraphs."""
     import stanza
 
     jobs = [(i, offset, text) for i, doc in enumerate(documents) if doc.status == "ok"
             for offset, text in paragraphs(doc.text)]
-    processed = nlp.bulk_process([stanza.Document([], text=text) for _, _, text in jobs]) if jobs else []
+    processed = nlp.bulk_process([stanza.Document([], text=with_sentinel(text)) for _, _, text in jobs]) if jobs else []
     sentences: list[list[Sentence]] = [[] for _ in documents]
-    for (i, offset, _), stanza_doc in zip(jobs, processed, strict=True):
+    for (i, offset, text), stanza_doc in zip(jobs, processed, strict=True):
+        end = offset + len(text.rstrip())
         for stanza_sentence in stanza_doc.sentences:
-            tokens = tuple(piece for t in stanza_sentence.tokens for piece in split_glued(_token(t, offset)))
+            tokens = tuple(piece for t in stanza_sentence.tokens for piece in split_glued(_token(t, offset))
+                           if piece.end <= end)
             if tokens:
                 sentences[i].append(Sentence(len(sentences[i]), tokens[0].start, tokens[-1].end, tokens))
     return [TokenizedDocument(doc, tuple(s)) for doc, s in zip(documents, sentences, strict=True)]

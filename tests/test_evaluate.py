@@ -30,3 +30,49 @@ def test_corpus_sentences_go_through_every_rule_of_the_product(extractor):
     assert tags[words.index("Retno"):words.index("Retno") + 2] == ["B-PER", "I-PER"]
     assert tags[words.index("itu") + 1] == "B-PER"  # the surname
     assert tags[words.index("Israel")] == "B-LOC"  # the country list
+
+
+def test_document_scores_read_the_tables_as_an_analyst_does():
+    """One right row, one row under a headline name (wrong), a merge of two people (wrong), a
+    boilerplate mention left out, and the linking counts that follow."""
+    import pandas as pd
+
+    from pipeline.evaluate import GoldDocument, score_documents
+
+    text = "Joko Widodo dan Iriana tiba. Jokowi menyapa KPK. Baca Juga: KPK"
+    gold = [GoldDocument("d", text, ((0, 11, "PER", "PER:Joko Widodo"), (16, 22, "PER", "PER:Iriana"),
+                                     (29, 35, "PER", "PER:Joko Widodo"), (44, 47, "ORG", "ORG:KPK")))]
+    rows = [("d", 0, 11, "PER", "E1", "body"), ("d", 16, 22, "PER", "E1", "body"), ("d", 29, 35, "PER", "E1", "body"),
+            ("d", 44, 47, "ORG", "E2", "body"), ("d", 60, 63, "ORG", "E2", "boilerplate")]
+    mentions = pd.DataFrame(rows, columns=["doc_id", "start_char", "end_char", "label", "entity_id", "zone"])
+    entities = pd.DataFrame({"entity_id": ["E1", "E2"], "canonical": ["Joko Widodo", "KPK Menyapa"]})
+    scores = score_documents(gold, mentions, entities)
+    assert scores["mentions"]["overall"]["f1"] == 1.0  # the boilerplate KPK is no mention of the body
+    assert scores["entities"] == {"gold_entities": 3, "found": 0.0, "rows": 2, "rows_right": 0.0}
+    linking = scores["linking"]
+    assert (linking["varied_entities"], linking["varied_merged"], linking["wrong_merges"]) == (1, 1.0, 1)
+    entities["canonical"] = ["Joko Widodo", "KPK"]
+    rows[1] = ("d", 16, 22, "PER", "E3", "body")
+    fixed = score_documents(gold, pd.DataFrame(rows, columns=mentions.columns),
+                            pd.concat([entities, pd.DataFrame({"entity_id": ["E3"], "canonical": ["Iriana"]})]))
+    assert fixed["entities"] == {"gold_entities": 3, "found": 1.0, "rows": 3, "rows_right": 1.0}
+    assert fixed["linking"]["wrong_merges"] == 0
+
+
+@pytest.mark.slow
+def test_the_real_news_gold_set_reads_and_scores(extractor):
+    """The annotations point into the rawtext corpora (skipped where they are absent) and the
+    whole product runs on them; the dev split alone is scored here."""
+    from pipeline.evaluate import REALNEWS_GOLD, evaluate_documents, read_realnews_gold
+    from tests.conftest import ROOT
+
+    rawtext = ROOT.parent / "shared" / "corpora" / "rawtext"
+    if not rawtext.is_dir():
+        pytest.skip("../shared/corpora/rawtext is not beside the checkout")
+    gold = read_realnews_gold(REALNEWS_GOLD, rawtext)
+    assert len(gold) >= 50 and sum(g.split == "test" for g in gold) >= 15
+    assert all(g.text[a:b].strip() == g.text[a:b] and b > a for g in gold for a, b, _, _ in g.mentions)
+    dev = [g for g in gold if g.split == "dev"]
+    scores = evaluate_documents(extractor, dev)
+    assert scores["mentions"]["overall"]["support"] == sum(len(g.mentions) for g in dev)
+    assert scores["mentions"]["overall"]["f1"] >= 0.6, scores["mentions"]

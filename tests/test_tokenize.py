@@ -98,3 +98,24 @@ def test_loading_never_writes_into_the_models_folder(tmp_path):
         folder.chmod(0o755)
     assert sorted(p.name for p in folder.iterdir()) == sorted([TOKENIZER_FILE, MWT_FILE])
     assert [t.text for t in tokenized[0].sentences[0].tokens][-2:] == ["Jakarta", "."]
+
+
+LINE_FINAL_NAMES = """Anita Maricha|Siti Aisyah|Nurul Hikmah|Lina Marlina|Rina Agustina|Dewi Sartika|Budi Santoso
+Joko Widodo|Prabowo Subianto|Sri Mulyani Indrawati|Ridwan Kamil|Khofifah Indar Parawansa|Tri Rismaharini
+Puan Maharani|Erick Thohir|Bahlil Lahadalia|Shin Tae-yong|Marselino Ferdinan|Pratama Arhan|Asnawi Mangkualam
+Ernando Ari|Rizky Ridho|Yakob Sayuri|Dimas Drajad|Witan Sulaeman|Egy Maulana Vikri|Saddil Ramdani
+Najwa Shihab|Maudy Ayunda|Raffi Ahmad|Nagita Slavina|Ayu Ting Ting|Iis Dahlia|Rossa|Raisa
+Ganjar Pranowo|Mahfud Md|Anies Baswedan|Muhaimin Iskandar|Agus Harimurti Yudhoyono|Yenny Wahid""".replace("\n", "|")
+
+
+@pytest.mark.slow
+def test_a_name_at_the_end_of_a_line_keeps_every_letter(extractor):
+    """List lines end without punctuation; the tokenizer once cut their last word
+    ("- Ketua DPW PKS Anita Maricha" gave "Marich" and "a")."""
+    names = LINE_FINAL_NAMES.split("|")
+    text = "Daftar pengurus:\n" + "\n".join(f"- Ketua DPW PKS {name}" for name in names) + "\n"
+    sentences = tokenize_documents(extractor.stanza, [make_document("d", "mem", text)])[0].sentences
+    lines = {text[s.start:s.end] for s in sentences}
+    for name in names:
+        assert f"- Ketua DPW PKS {name}" in lines, name
+    assert all(text[t.start:t.end] == t.text for s in sentences for t in s.tokens)

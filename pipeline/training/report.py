@@ -7,13 +7,18 @@ from pathlib import Path
 
 from pipeline.evaluate import (
     LINKING_GOLD,
+    REALNEWS_GOLD,
     evaluate_document_ner,
+    evaluate_documents,
     evaluate_links,
     evaluate_sets,
+    format_document_scores,
     format_scores,
     read_link_gold,
+    read_realnews_gold,
 )
 from pipeline.recognize import load_recognizer
+from pipeline.runner import Extractor
 from pipeline.tokenize import load_stanza
 from pipeline.training import tokenizer
 from pipeline.training.ner import NerCorpora
@@ -21,7 +26,8 @@ from pipeline.training.ner import NerCorpora
 
 def evaluate_all(corpora: Path, models: Path, say: Callable[[str], None] = print) -> dict:
     """NER dev sets (both country conventions), tokenizer on UD GSD test, the whole recogniser and
-    the linker on the linking set; each result is said as it comes, and all are returned."""
+    the linker on the linking set, the whole product on the linking set and on the real-news gold
+    set (dev and test apart); each result is said as it comes, and all are returned."""
     nlp, dev_sets = load_recognizer(models / "ner"), NerCorpora(corpora / "ner").dev_sets()
     ner_scores = evaluate_sets(nlp, dev_sets)
     for name, scores in ner_scores.items():
@@ -40,6 +46,14 @@ def evaluate_all(corpora: Path, models: Path, say: Callable[[str], None] = print
                       document_ner) + "\n")
     link_scores, _ = evaluate_links(stanza_nlp, gold)
     say(f"Alias linking (the linking set, {link_scores['mentions']} mentions): "
-        f"pairwise precision {link_scores['precision']:.4f}, recall {link_scores['recall']:.4f}")
+        f"pairwise precision {link_scores['precision']:.4f}, recall {link_scores['recall']:.4f}\n")
+    extractor = Extractor(models)
+    documents = {"linking set": evaluate_documents(extractor, gold)}
+    realnews = read_realnews_gold(REALNEWS_GOLD, corpora / "rawtext")
+    for split in ("dev", "test"):  # test: read when reporting, never to tune a rule
+        part = [g for g in realnews if g.split == split]
+        documents[f"real news {split}"] = evaluate_documents(extractor, part)
+    for name, scores in documents.items():
+        say(format_document_scores(f"Whole product on the {name} (`entitas evaluate-documents`)", scores) + "\n")
     return {"ner": ner_scores, "ner_without_country_list": idner_convention, "document_ner": document_ner,
-            "tokenizer": tok_scores, "linking": link_scores}
+            "tokenizer": tok_scores, "linking": link_scores, "documents": documents}

@@ -1,0 +1,127 @@
+"""The real-news gold set: how its articles were drawn, and how its annotations are turned into
+the records of ``pipeline/gold/realnews.jsonl``.
+
+Articles come from ``../shared/corpora/rawtext/news`` (documents separated by one blank line in
+each source's ``text.txt.gz``) and are referred to by source folder, document index and the
+SHA-256 of the text: the text stays in the corpora, the project keeps only offsets and labels.
+The annotation guide is ``docs/annotation.md``; annotations were made by reading, before the
+product was run on any article.
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import hashlib
+import random
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+NEWS_SOURCES = ("news/indonews_scrapper", "news/zainoor_indo_news", "news/misc_news_scrapes",
+                "news/antara_staykimin", "news/small_news_scrapes", "news/clickid")
+OUTLETS = (("kompas", r"KOMPAS\.com|Kompas\.com"),
+           ("detik", r"detik(com|News|Jatim|Jabar|Finance|Sport)|detik\.com"),
+           ("liputan6", r"Liputan6\.com"), ("tempo", r"TEMPO\.CO|Tempo\.co"), ("antara", r"\(ANTARA\)"),
+           ("cnn", r"CNN Indonesia|CNNIndonesia"), ("okezone", r"Okezone|okezone"),
+           ("sindonews", r"SINDOnews|Sindonews"), ("tribun", r"Tribunnews|TRIBUNNEWS|Tribun"),
+           ("republika", r"REPUBLIKA|Republika"), ("merdeka", r"merdeka\.com|Merdeka\.com"))
+TOPICS = (("sport", r"\b(gol|pelatih|timnas|pertandingan|skor|Liga|klub|laga)\b"),
+          ("law", r"\b(KPK|korupsi|tersangka|terdakwa|Kejaksaan|Kejari|Kejati|jaksa|hakim|sidang|penyidik)\b"),
+          ("international", r"\b(Gaza|Israel|Amerika Serikat|Rusia|Ukraina|Iran|China|Trump|PBB)\b"),
+          ("economy", r"\b(rupiah|saham|investasi|ekspor|BUMN|PT |Tbk|inflasi|perusahaan)\b"),
+          ("regional", r"\b(Pemkab|Pemkot|Pemprov|Bupati|Wali Kota|Gubernur|DPRD|Kabupaten)\b"),
+          ("politics", r"\b(Presiden|Prabowo|DPR|partai|Partai|menteri|Menteri|pemilu|Pilkada)\b"))
+SEED = 20261201
+
+
+def source_documents(rawtext: Path, source: str) -> list[str]:
+    """The documents of one rawtext source, in order (its index is the gold set's ``index``)."""
+    with gzip.open(rawtext / source / "text.txt.gz", "rt", encoding="utf-8") as f:
+        return f.read().split("\n\n")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_list_article(text: str) -> bool:
+    """Line-ups, results and lists of officials: many short or bulleted lines."""
+    lines = text.split("\n")[1:]
+    short = sum(1 for line in lines if len(line.split()) <= 8)
+    marked = sum(1 for line in lines if re.match(r"\s*(\d+[.)]|-|•|\*)\s", line))
+    return short >= 6 or marked >= 4 or bool(re.search(r"susunan pemain|starting XI|daftar (nama|lengkap)", text, re.I))
+
+
+def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
+    """Draw the gold set's articles: 120-550 words, fact-checks left out, an outlet credit found,
+    spread over outlets (6 at most each), topics (10 at most each, 2 per outlet) and list-style
+    articles (``n_lists``, one per outlet); then about 3 in 10 go to the ``test`` split."""
+    candidates = []
+    for source in NEWS_SOURCES:
+        for index, text in enumerate(source_documents(rawtext, source)):
+            if not 120 <= len(text.split()) <= 550 or re.search(r"turnbackhoax|HOAKS|\[SALAH\]|Hoaks", text):
+                continue
+            outlet = next((name for name, pattern in OUTLETS if re.search(pattern, text)), None)
+            hits = {topic: len(re.findall(pattern, text)) for topic, pattern in TOPICS}
+            topic = max(hits, key=hits.get)
+            if outlet is None or hits[topic] < 3:
+                continue
+            candidates.append({"source": source, "index": index, "outlet": outlet, "topic": topic,
+                               "list": is_list_article(text), "words": len(text.split()), "sha256": text_hash(text)})
+    rng = random.Random(SEED)
+    rng.shuffle(candidates)
+    picked: list[dict] = []
+    count: collections.Counter = collections.Counter()
+    for c in candidates:
+        if c["list"] and count[("list", c["outlet"])] == 0 and sum(p["list"] for p in picked) < n_lists:
+            picked.append(c)
+            count.update([("list", c["outlet"]), c["outlet"], c["topic"]])
+    for c in candidates:
+        if len(picked) >= n:
+            break
+        if c in picked or c["list"] or count[c["outlet"]] >= 6 or count[(c["outlet"], c["topic"])] >= 2 \
+                or count[c["topic"]] >= 10:
+            continue
+        picked.append(c)
+        count.update([c["outlet"], (c["outlet"], c["topic"]), c["topic"]])
+    rng.shuffle(picked)
+    for k, c in enumerate(picked):
+        c["split"] = "test" if k % 10 in (0, 3, 7) else "dev"
+        c["article"] = f"a{k:02d}"
+    return picked
+
+
+def locate(text: str, surface: str, position: int) -> int | None:
+    """Where an annotated surface next stands after ``position``: at a word start, or glued to
+    the word before it as scraped pages glue them (``SerikatDonald``, ``,Pria``)."""
+    match = re.compile(rf"(?:(?<!\w)|(?<=[a-z])(?=[A-Z])|(?<=[a-z.,])){re.escape(surface)}").search(text, position)
+    return None if match is None else match.start()
+
+
+def gold_record(pick: Mapping, text: str, annotation: Mapping) -> dict:
+    """One line of realnews.jsonl: the article's reference, its split, its furniture lines and
+    its mentions as character offsets (``[start, end, label, entity]``)."""
+    mentions, position = [], 0
+    for surface, label, entity, *forced in annotation["mentions"]:
+        start = forced[0] if forced else locate(text, surface, position)
+        if start is None or text[start:start + len(surface)] != surface:
+            raise ValueError(f"{pick['article']}: {surface!r} not found after {position}")
+        mentions.append([start, start + len(surface), label, entity])
+        position = start + 1
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    return {"doc_id": pick["article"], "source": pick["source"], "index": pick["index"], "sha256": pick["sha256"],
+            "outlet": pick["outlet"], "topic": pick["topic"], "list": pick["list"], "split": pick["split"],
+            "furniture": [list(lines[i]) for i in annotation.get("furniture_lines", [])],
+            "mentions": sorted(mentions)}
+
+
+def gold_records(rawtext: Path, picks: Sequence[Mapping], annotations: Iterable[Mapping]) -> list[dict]:
+    by_article = {a["article"]: a for a in annotations}
+    texts: dict[str, list[str]] = {}
+    records = []
+    for pick in picks:
+        if pick["source"] not in texts:
+            texts[pick["source"]] = source_documents(rawtext, pick["source"])
+        records.append(gold_record(pick, texts[pick["source"]][pick["index"]], by_article[pick["article"]]))
+    return records
