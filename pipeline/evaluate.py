@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,12 +89,12 @@ def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence], places: Plac
     tagged = []
     for document, mentions, ((s, cores)) in zip(documents, recognize(nlp, documents, places=places), split,
                                                 strict=True):
-        first_token = {t.start: i for i, t in enumerate(document.sentences[0].tokens)}
-        last_token = {t.end: i for i, t in enumerate(document.sentences[0].tokens)}
+        starts = [t.start for t in document.sentences[0].tokens]
         tags = ["O"] * len(s.tokens)
-        for m in mentions:
-            first, last = first_token[m.start], last_token[m.end]
-            tags[first:last + 1] = [f"B-{m.label}"] + [f"I-{m.label}"] * (last - first)
+        for m in mentions:  # a mention inside a token ("Prabowo" of "Prabowo-Gibran") tags the token
+            first, last = bisect_right(starts, m.start) - 1, bisect_right(starts, m.end - 1) - 1
+            if tags[first] == "O":
+                tags[first:last + 1] = [f"B-{m.label}"] + [f"I-{m.label}"] * (last - first)
         tagged.append(list(normalise_tags(tags[i] for i in cores)))
     return tagged
 

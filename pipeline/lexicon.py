@@ -28,6 +28,7 @@ NOT_ACRONYMS = _words("not_acronyms")
 ACRONYM_SKIP = _words("acronym_skip")
 NOT_PLACE_BEFORE = _words("not_place_before")
 LIST_JOINERS = _words("list_joiners")
+REGIONAL_BODIES = _words("regional_bodies")
 
 # "al-" of "al-Quds": an Arabic article written onto a capitalised name.
 ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|as|ar|an|asy|ash)-(?=[A-Z])")

@@ -26,6 +26,7 @@ from pipeline.lexicon import (
     NOT_PLACE_BEFORE,
     ORG_HEADS,
     PLACE_NOUNS,
+    REGIONAL_BODIES,
     ROLE_CONTINUATIONS,
     is_role_word,
     looks_like_acronym,
@@ -51,10 +52,10 @@ def load_recognizer(model_dir: Path):
         raise ModelError(f"cannot load NER model {path}: {exc}; {REBUILD_HINT}") from exc
 
 
-def sentence_doc(vocab, sentence: Sentence):
+def sentence_doc(vocab, tokens: Sequence[Token]):
+    """A spaCy ``Doc`` of a sentence's tokens, with the spaces between them."""
     from spacy.tokens import Doc
 
-    tokens = sentence.tokens
     spaces = [a.end < b.start for a, b in zip(tokens, tokens[1:], strict=False)] + [False]
     return Doc(vocab, words=[t.text for t in tokens], spaces=spaces)
 
@@ -316,6 +317,39 @@ def with_written_acronyms(entities: list[Span], sentence: SentenceView) -> list[
             if (start, end) in widened or not any(a <= start and end <= b for a, b in covered)]
 
 
+ROMAN_NUMERAL = re.compile(r"(?:[IVX]+|\d{1,2})")
+
+
+def _names_a_body(word: str) -> bool:
+    """A word that a region may follow in a body's name: a regional body ("DPRD", "Polda") or an
+    acronym ("BPBD", "CNN"); a club or a party is named without its town ("Persija Jakarta")."""
+    return word.lower() in REGIONAL_BODIES or looks_like_acronym(word) or (word.isupper() and len(word) >= 2)
+
+
+def join_bodies_and_regions(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """A body and the region right after it are one organisation: "[DPRD] [DKI Jakarta]",
+    "[BPBD] [Kaltim]", "[CNN] [Indonesia]", and so is a regional body's word before a place the
+    model found alone ("Pemkab [Gunungkidul]", "Polresta [Banyuwangi]"); a parliament's
+    commission keeps its number ("Komisi III [DPR]")."""
+    words = sentence.words
+    entities = sorted(entities)
+    out: list[Span] = []
+    for start, end, label, confidence in entities:
+        previous = out[-1] if out else None
+        if label == "LOC" and previous and previous[2] == "ORG" and previous[1] == start \
+                and _names_a_body(words[previous[1] - 1]):
+            out[-1] = (previous[0], end, "ORG", previous[3])
+            continue
+        if label == "LOC" and start > 0 and words[start - 1].lower() in REGIONAL_BODIES \
+                and words[start - 1][:1].isupper() and not (previous and previous[1] > start - 1):
+            start, label = start - 1, "ORG"
+        if label == "ORG" and start >= 2 and words[start - 2] == "Komisi" \
+                and ROMAN_NUMERAL.fullmatch(words[start - 1]) and not (previous and previous[1] > start - 2):
+            start -= 2
+        out.append((start, end, label, confidence))
+    return out
+
+
 def is_glue(left: Token, right: Token) -> bool:
     """Two words written together in the source ("ArabiyaJumat", split by the tokenizer)."""
     return left.end == right.start and left.text[-1:].islower() and right.text[:1].isupper()
@@ -463,6 +497,27 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
 
 
+# Two people written as a pair, as election news writes candidates: "Prabowo-Gibran",
+# "Anies Baswedan-Muhaimin Iskandar", "Ganjar/Mahfud". The hyphen or slash joins a lower-case
+# letter to a capital: a double-barrelled name ("Ramos-Horta") is rare in Indonesian news.
+PAIRED_NAMES = re.compile(r"(?<=[a-z])\s?[-/]\s?(?=[A-Z][a-z])")
+
+
+def split_paired_people(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[Mention]:
+    """A PER mention that pairs people with a hyphen or slash is one mention per person."""
+    out = []
+    for m in mentions:
+        cuts = list(PAIRED_NAMES.finditer(m.text)) if m.label == "PER" else []
+        if not cuts:
+            out.append(m)
+            continue
+        bounds = [0, *[b for cut in cuts for b in cut.span()], len(m.text)]
+        for a, b in zip(bounds[::2], bounds[1::2], strict=True):
+            if b - a >= 3:
+                out.append(replace(m, start=m.start + a, end=m.start + b, text=m.text[a:b]))
+    return out
+
+
 SpanRule = Callable[[list[Span], SentenceView], list[Span]]
 MentionRule = Callable[[TokenizedDocument, Sequence[Mention]], list[Mention]]
 
@@ -476,11 +531,13 @@ SENTENCE_RULES: tuple[SpanRule, ...] = (
     add_acronymed_organisations,
     add_coordinated_names,
     add_listed_places,
+    join_bodies_and_regions,
     cut_at_glue,
 )
 
 # The rules over a whole document's mentions, in the order they apply.
 DOCUMENT_RULES: tuple[MentionRule, ...] = (
+    split_paired_people,
     split_person_tails,
     complete_person_names,
     propagate_names,
@@ -510,14 +567,15 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
     them untagged; ``known_places()`` by default, ``frozenset()`` for idner-news-2k's convention.
     """
     places = known_places() if places is None else places
-    jobs = [(i, sentence) for i, doc in enumerate(documents) for sentence in doc.sentences
+    jobs = [(i, sentence, SentenceView(sentence.tokens, places))
+            for i, doc in enumerate(documents) for sentence in doc.sentences
             if not _is_furniture(doc.document, sentence)]
     mentions: list[list[Mention]] = [[] for _ in documents]
     for chunk in range(0, len(jobs), batch_size):
         batch = jobs[chunk:chunk + batch_size]
-        parsed = parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s) for _, s in batch])
-        for (i, sentence), entities in zip(batch, parsed, strict=True):
-            entities = apply_sentence_rules(entities, SentenceView(sentence.tokens, places))
+        parsed = parse_with_confidence(nlp, [sentence_doc(nlp.vocab, view.tokens) for _, _, view in batch])
+        for (i, sentence, view), entities in zip(batch, parsed, strict=True):
+            entities = apply_sentence_rules(entities, view)
             document = documents[i].document
             for first, last, label, confidence in entities:
                 if label not in LABELS:

@@ -135,3 +135,23 @@ def test_whole_recogniser_on_the_linking_sets_documents(extractor):
     scores = evaluate_document_ner(extractor.stanza, extractor.ner, gold)
     assert scores["overall"]["f1"] >= 0.83, scores
     assert scores["LOC"]["recall"] >= 0.85, scores
+
+
+def test_people_paired_by_a_hyphen_or_slash_are_two_mentions():
+    from pipeline.recognize import split_paired_people
+
+    text = "Paslon Prabowo-Gibran unggul atas Anies Baswedan-Muhaimin Iskandar dan Ganjar / Mahfud, Ramos-horta."
+    found = [mention(text, "Prabowo-Gibran", "PER"), mention(text, "Anies Baswedan-Muhaimin Iskandar", "PER"),
+             mention(text, "Ganjar / Mahfud", "PER"), mention(text, "Ramos-horta", "PER")]
+    split = split_paired_people(tokenized(text), found)
+    assert [m.text for m in split] == ["Prabowo", "Gibran", "Anies Baswedan", "Muhaimin Iskandar", "Ganjar", "Mahfud",
+                                       "Ramos-horta"]
+    assert all(text[m.start:m.end] == m.text for m in split)
+
+
+def test_a_body_and_its_region_are_one_organisation():
+    words = "Ketua DPRD DKI Jakarta , Pemkab Gunungkidul , Komisi III DPR , CNN Indonesia dan Persija Jakarta".split()
+    model = [(1, 2, "ORG", 0.9), (2, 4, "LOC", 0.8), (6, 7, "LOC", 0.9), (10, 11, "ORG", 0.9),
+             (12, 13, "ORG", 0.9), (13, 14, "LOC", 0.9), (15, 16, "ORG", 0.9), (16, 17, "LOC", 0.9)]
+    assert sentence_rules(model, words) == [(1, 4, "ORG", 0.9), (5, 7, "ORG", 0.9), (8, 11, "ORG", 0.9),
+                                            (12, 14, "ORG", 0.9), (15, 16, "ORG", 0.9), (16, 17, "LOC", 0.9)]
