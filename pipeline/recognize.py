@@ -8,6 +8,7 @@ corpus tokens it was trained on: punctuation split off, clitics such as ``-nya``
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 from bisect import bisect_left, bisect_right, insort
@@ -108,24 +109,37 @@ def parse_with_confidence(nlp, docs: Sequence) -> list[list[tuple[int, int, str,
              for ent in doc.ents] for i, doc in enumerate(docs)]
 
 
-# A news dateline opens the first line: "Tehran, Purna Warta –", "JAKARTA, KOMPAS.com -",
-# "Bandung (ANTARA) -". The place is a LOC, the agency an ORG; the NER corpora have few of them.
-DATELINE = re.compile(
-    r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,2})"
-    r"(?:,\s+(?P<agency>[A-Z][\w.]*(?: [A-Z][\w.]*){0,3})|\s+\((?P<agency2>[A-Z][\w. ]{1,30})\))"
-    r"\s+[-–—]\s")
+# A news dateline opens one of the first lines (a title and a credit line may stand before it):
+# "Tehran, Purna Warta –", "JAKARTA, KOMPAS.com -", "Jakarta, CNN Indonesia --",
+# "Bandung (ANTARA) -", "TEMPO.CO, Jakarta -", "Liputan6.com, Jakarta-", "TRIBUNJATENG.COM -".
+# The place is a LOC, the agency an ORG; the NER corpora have few of them.
+_PLACE = r"(?:[A-Z][a-z'.]+|[A-Z]{2,})(?: (?:[A-Z][a-z'.]+|[A-Z]{2,})){0,2}"
+_SITE = r"[A-Za-z][A-Za-z0-9]*\.(?:com|co|id|COM|CO|ID)(?:\.id)?"
+DATELINES = (
+    re.compile(rf"(?P<place>{_PLACE}),\s+(?P<agency>[A-Z][\w.]*(?: [A-Z][\w.]*){{0,3}})\s+[-–—]+\s"),
+    re.compile(rf"(?:^|(?<=\s)|(?<=[a-z]))(?P<place>{_PLACE})\s+\((?P<agency>[A-Z][\w. /]{{1,30}})\)\s*[-–—]+\s"),
+    re.compile(rf"(?P<agency>{_SITE}),\s*(?P<place>{_PLACE})(?=\s*[-–—]|[A-Z][a-z])"),
+    re.compile(rf"(?P<agency>{_SITE})\s*[-–—]+\s"),
+)
+DATELINE_LINES = 4  # the lines of a document where a dateline is looked for
 
 
-def find_dateline(document: Document) -> list[Mention]:
-    """The place and agency of a dateline at the start of the document's first line, if any."""
-    first_line = next(re.finditer(r"\S[^\n]*", document.text), None)
-    match = DATELINE.match(document.text, first_line.start()) if first_line else None
-    if match is None:
-        return []
-    spans = [("place", "LOC"), ("agency", "ORG"), ("agency2", "ORG")]
-    return [Mention(document.doc_id, 0, match.start(group), match.end(group), match.group(group), label,
-                    confidence=1.0, zone=document.zone_at(match.start(group), match.end(group)))
-            for group, label in spans if match.group(group)]
+def find_dateline(document: TokenizedDocument) -> list[Mention]:
+    """The place and agency of the first dateline that opens one of the document's first lines
+    (or, for a place and an agency in parentheses, stands glued to a title before it)."""
+    text = document.document.text
+    sentence_starts = [s.start for s in document.sentences]
+    for line in itertools.islice(re.finditer(r"\S[^\n]*", text), DATELINE_LINES):
+        match = next((m for pattern in DATELINES if (m := pattern.search(text, line.start(), line.end()))
+                      and (m.start() == line.start() or pattern is DATELINES[1])), None)
+        if match is None:
+            continue
+        sentence = max(bisect_right(sentence_starts, match.start()) - 1, 0)
+        found = [(match.span(group), label) for group, label in (("place", "LOC"), ("agency", "ORG"))
+                 if group in match.re.groupindex]
+        return [Mention(document.document.doc_id, sentence, start, end, text[start:end], label, confidence=1.0,
+                        zone=document.document.zone_at(start, end)) for (start, end), label in sorted(found)]
+    return []
 
 
 def merge_rule_mentions(model: Sequence[Mention], rules: Sequence[Mention]) -> list[Mention]:
@@ -136,7 +150,7 @@ def merge_rule_mentions(model: Sequence[Mention], rules: Sequence[Mention]) -> l
 
 def add_dateline(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[Mention]:
     """A dateline's place and agency replace whatever the model found there."""
-    return merge_rule_mentions(mentions, find_dateline(document.document))
+    return merge_rule_mentions(mentions, find_dateline(document))
 
 
 # Boilerplate that is site furniture, not text: no entities are looked for there. "Baca Juga"

@@ -9,12 +9,19 @@ from pipeline.types import Mention
     ("Tehran, Purna Warta – Komandan IRGC", [("Tehran", "LOC"), ("Purna Warta", "ORG")]),
     ("JAKARTA, KOMPAS.com - Presiden tiba.", [("JAKARTA", "LOC"), ("KOMPAS.com", "ORG")]),
     ("Bandung (ANTARA) - Wali kota meninjau.", [("Bandung", "LOC"), ("ANTARA", "ORG")]),
+    ("Judul Berita\nJakarta, CNN Indonesia -- Harga naik.", [("Jakarta", "LOC"), ("CNN Indonesia", "ORG")]),
+    ("Judul Berita\nTEMPO.CO, Jakarta - Harga naik.", [("TEMPO.CO", "ORG"), ("Jakarta", "LOC")]),
+    ("Judul\nLiputan6.com, JakartaSeattle Sounders menang.", [("Liputan6.com", "ORG"), ("Jakarta", "LOC")]),
+    ("Judul\nLaporan Reporter\nTRIBUNJOGJA.COM, GUNUNGKIDUL - Pemkab", [("TRIBUNJOGJA.COM", "ORG"),
+                                                                       ("GUNUNGKIDUL", "LOC")]),
+    ("Judul\nTRIBUNJATENG.COM - Seorang remaja", [("TRIBUNJATENG.COM", "ORG")]),
+    ("Rokok dilarang di hutan sembaranganBalikpapan (ANTARA) - Dinas", [("Balikpapan", "LOC"), ("ANTARA", "ORG")]),
     ("Presiden Joko Widodo, kata dia - hari ini.", []),
     ("Hamas, Jihad Islam dan lainnya - x", []),
+    ("Satu\nDua\nTiga\nEmpat\nJAKARTA, KOMPAS.com - terlambat.", []),
 ])
 def test_datelines(text, expected):
-    doc = make_document("d", "mem", text)
-    found = find_dateline(doc)
+    found = find_dateline(tokenized(text))
     assert [(m.text, m.label) for m in found] == expected
     assert all(text[m.start:m.end] == m.text for m in found)
 
