@@ -30,12 +30,16 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES
 BOILERPLATE_LINES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
-        ("read-also", r"(baca|lihat|simak|tonton)\s+(juga|pula)\s*:.*"),
+        ("read-also", r"(baca|lihat|simak|tonton)\s+(juga|pula)\b\s*:?.*"),
         ("advert", r"(iklan|advertisement|scroll to continue with content|"
                    r"gulir untuk melanjutkan konten|lanjutkan membaca)"),
         ("embed", r"\[gambas:[^\]]*\]"),
         ("byline-code", r"\(\s*[a-z]{2,5}(\s*/\s*[a-z]{2,5})+\s*\)"),
         ("credit", r"(editor|penulis|reporter|pewarta|sumber|foto)\s*:.{0,80}"),
+        ("credit", r"(laporan|dilaporkan oleh)\s+(wartawan|reporter|kontributor|jurnalis)\b.{0,80}"),
+        ("credit", r"\(?\s*ditulis oleh\b.{0,60}"),
+        ("credit", r"(copyright|hak cipta|©).{0,80}"),
+        ("republished", r"artikel ini (telah )?(tayang|terbit|dimuat|ditayangkan)\b.*"),
     )
 )
 

@@ -33,6 +33,16 @@ def test_boilerplate_lines_are_zones_not_deletions():
 
 def test_body_lines_that_mention_ads_are_not_boilerplate():
     assert find_boilerplate("Iklan politik dilarang di masa tenang kampanye.") == ()
+    assert find_boilerplate("Bacaan doa itu panjang.\nHak cipta lagu itu dipersoalkan penyanyi lain.") == ()
+
+
+def test_the_furniture_of_the_major_outlets_is_zoned():
+    lines = ["Baca Juga", "Simak juga Video 'Rupa-rupa Moda Transportasi':", "ADVERTISEMENT",
+             "SCROLL TO CONTINUE WITH CONTENT", "Laporan Reporter Tribun Jogja, Nanda Sagita Ginting",
+             "(Ditulis oleh Yudho Ardi)", "Artikel ini telah tayang di Kompas.com", "COPYRIGHT © ANTARA 2023"]
+    text = "Judul berita\n" + "\n".join(lines) + "\nIsi berita tentang Bandung."
+    zoned = [text[z.start:z.end] for z in find_boilerplate(text)]
+    assert zoned == lines
 
 
 def test_nfc_normalisation_keeps_offsets_into_the_source():
