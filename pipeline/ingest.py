@@ -38,7 +38,7 @@ BOILERPLATE_LINES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("credit", r"(editor|penulis|reporter|pewarta|sumber|foto)\s*:.{0,80}"),
         ("credit", r"(laporan|dilaporkan oleh)\s+(wartawan|reporter|kontributor|jurnalis)\b.{0,80}"),
         ("credit", r"\(?\s*ditulis oleh\b.{0,60}"),
-        ("credit", r"(copyright|hak cipta|©).{0,80}"),
+        ("credit", r"(copyright\b|©).{0,80}|hak cipta dilindungi undang-undang.{0,40}"),
         ("republished", r"artikel ini (telah )?(tayang|terbit|dimuat|ditayangkan)\b.*"),
     )
 )
