@@ -29,6 +29,7 @@ ACRONYM_SKIP = _words("acronym_skip")
 NOT_PLACE_BEFORE = _words("not_place_before")
 LIST_JOINERS = _words("list_joiners")
 REGIONAL_BODIES = _words("regional_bodies")
+PLACE_DESIGNATORS = _words("place_designators")
 
 # "al-" of "al-Quds": an Arabic article written onto a capitalised name.
 ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|as|ar|an|asy|ash)-(?=[A-Z])")

@@ -24,8 +24,10 @@ from pipeline.lexicon import (
     ARABIC_ARTICLE,
     GROUP_WORDS,
     LIST_JOINERS,
+    NAME_PARTICLES,
     NOT_PLACE_BEFORE,
     ORG_HEADS,
+    PLACE_DESIGNATORS,
     PLACE_NOUNS,
     REGIONAL_BODIES,
     ROLE_CONTINUATIONS,
@@ -364,6 +366,40 @@ def join_bodies_and_regions(entities: list[Span], sentence: SentenceView) -> lis
     return out
 
 
+def trim_span_edges(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """A name neither opens with lower-case words ("stadion [Siliwangi]", "jalur [Priangan
+    Timur]"; particles such as "al" excepted) nor ends in a bare number or an opening bracket
+    ("[Paser] 6", "[Pulau Mangkir Kecil] (")."""
+    words = sentence.words
+    out = []
+    for start, end, label, confidence in entities:
+        while start < end - 1 and words[start][:1].islower() and words[start].lower() not in NAME_PARTICLES:
+            start += 1
+        while end - 1 > start and (words[end - 1].isdigit() or words[end - 1] in ("(", "[", "-", ",")):
+            end -= 1
+        out.append((start, end, label, confidence))
+    return out
+
+
+def with_place_designators(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """A place found without the capitalised designators written before it gets them back:
+    "Kabupaten [Berau]" -> "[Kabupaten Berau]", "[DKI] [Jakarta]" -> "[DKI Jakarta]"."""
+    words = sentence.words
+    out: list[Span] = []
+    for start, end, label, confidence in sorted(entities):
+        previous = out[-1] if out else None
+        if label == "LOC" and previous and previous[1] == start and previous[2] == "LOC" \
+                and all(w.lower() in PLACE_DESIGNATORS for w in words[previous[0]:previous[1]]):
+            out[-1] = (previous[0], end, label, previous[3])
+            continue
+        if label == "LOC":
+            floor = previous[1] if previous else 0
+            while start > floor and words[start - 1][:1].isupper() and words[start - 1].lower() in PLACE_DESIGNATORS:
+                start -= 1
+        out.append((start, end, label, confidence))
+    return out
+
+
 def is_glue(left: Token, right: Token) -> bool:
     """Two words written together in the source ("ArabiyaJumat", split by the tokenizer)."""
     return left.end == right.start and left.text[-1:].islower() and right.text[:1].isupper()
@@ -468,11 +504,14 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     """One sense per document: a name the model found is found wherever else the document
     writes it as whole tokens and the model found nothing there (``Salami`` once tagged,
     every ``Salami``; ``... (IRGC)`` once tagged, every ``IRGC``; ``Qassem Soleimani`` once
-    tagged, every ``Soleimani``). The copies get the
+    tagged, every ``Soleimani``; ``Prabowo`` of a pair ``Prabowo-Gibran``). The copies get the
     confidence of the mention they copy, halved. On the documents of the linking gold set this
     lifts NER recall from 0.54 to 0.62 at the same precision."""
-    starts = {t.start for s in document.sentences for t in s.tokens}
-    ends = {t.end for s in document.sentences for t in s.tokens}
+    tokens = [t for s in document.sentences for t in s.tokens]
+    # the two names of a pair written as one token ("Prabowo-Gibran") have their own edges
+    pairs = [(t.start + cut.start(), t.start + cut.end()) for t in tokens for cut in PAIRED_NAMES.finditer(t.text)]
+    starts = {t.start for t in tokens} | {after for _, after in pairs}
+    ends = {t.end for t in tokens} | {before for before, _ in pairs}
     sentence_starts = [s.start for s in document.sentences]
     taken = sorted((m.start, m.end) for m in mentions)  # mentions never overlap
     text = document.document.text
@@ -545,6 +584,8 @@ SENTENCE_RULES: tuple[SpanRule, ...] = (
     add_acronymed_organisations,
     add_coordinated_names,
     add_listed_places,
+    trim_span_edges,
+    with_place_designators,
     join_bodies_and_regions,
     cut_at_glue,
 )

@@ -162,3 +162,16 @@ def test_a_body_and_its_region_are_one_organisation():
              (12, 13, "ORG", 0.9), (13, 14, "LOC", 0.9), (15, 16, "ORG", 0.9), (16, 17, "LOC", 0.9)]
     assert sentence_rules(model, words) == [(1, 4, "ORG", 0.9), (5, 7, "ORG", 0.9), (8, 11, "ORG", 0.9),
                                             (12, 14, "ORG", 0.9), (15, 16, "ORG", 0.9), (16, 17, "LOC", 0.9)]
+
+
+def test_names_open_with_no_lower_case_word_and_end_in_no_number():
+    words = "di stadion Siliwangi , Paser 6 titik , Pulau Mangkir Kecil ( Mangkir Ketek )".split()
+    model = [(1, 3, "LOC", 0.9), (4, 6, "ORG", 0.9), (8, 12, "LOC", 0.9), (12, 14, "LOC", 0.9)]
+    assert sentence_rules(model, words) == [(2, 3, "LOC", 0.9), (4, 5, "ORG", 0.9), (8, 11, "LOC", 0.9),
+                                            (12, 14, "LOC", 0.9)]
+
+
+def test_a_place_keeps_the_capitalised_designators_written_before_it():
+    words = "Kabupaten Berau , Gubernur DKI Jakarta dan kota Bandung".split()
+    model = [(1, 2, "LOC", 0.9), (4, 5, "LOC", 0.9), (5, 6, "LOC", 0.9), (8, 9, "LOC", 0.9)]
+    assert sentence_rules(model, words) == [(0, 2, "LOC", 0.9), (4, 6, "LOC", 0.9), (8, 9, "LOC", 0.9)]
