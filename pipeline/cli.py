@@ -87,8 +87,8 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Folder the tables are written to.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv", show_default=True,
-              help="File format of the tables.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl", "sqlite"]), default="csv",
+              show_default=True, help="File format of the tables (sqlite: all in OUT/entitas.sqlite).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of per-document results reused by later runs (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Process every document again and keep no cache.")
