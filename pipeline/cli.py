@@ -150,6 +150,22 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
     _say(f"report -> {out_file}")
 
 
+@cli.command()
+@click.argument("tables_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port to listen on.")
+@clear_errors
+def serve(tables_dir: Path, host: str, port: int) -> None:
+    """Explore the tables in Datasette (pip install 'entitas[serve]'), until stopped with Ctrl-C.
+
+    Example: entitas serve outputs/ --port 8001
+    """
+    from pipeline.serve import serve as run_datasette
+
+    _say(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)")
+    sys.exit(run_datasette(tables_dir, host, port))
+
+
 @cli.command("evaluate-ner")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
