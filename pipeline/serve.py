@@ -41,7 +41,8 @@ WHERE e.canonical LIKE :entity OR e.entity_id = :entity
 ORDER BY m.doc_id, m.start_char"""},
     "cooccurs_with": {
         "title": "Who co-occurs with whom",
-        "description": "The entities that share a sentence with the entity (a canonical name, % as wildcard), strongest first.",
+        "description": "The entities that share a sentence with the entity (a canonical name, % as wildcard), "
+                       "strongest first.",
         "sql": """SELECT CASE WHEN canonical_a LIKE :entity THEN canonical_b ELSE canonical_a END AS other,
        CASE WHEN canonical_a LIKE :entity THEN label_b ELSE label_a END AS label,
        sentences, documents, example_doc_id, example_sentence

@@ -121,7 +121,8 @@ def test_sqlite_holds_every_table_typed_keyed_and_searchable(tmp_path):
         keys = {(k[3], k[2], k[4]) for k in db.execute(f"PRAGMA foreign_key_list({name})")}
         assert keys == {(column, target, {"documents": "doc_id", "entities": "entity_id"}[target])
                         for column, target in FOREIGN_KEYS.get(name, [])}
-        indexed = {db.execute(f"PRAGMA index_info({i[1]})").fetchone()[2] for i in db.execute(f"PRAGMA index_list({name})")}
+        indexes = db.execute(f"PRAGMA index_list({name})").fetchall()
+        indexed = {db.execute(f"PRAGMA index_info({i[1]})").fetchone()[2] for i in indexes}
         assert {column for column, _ in FOREIGN_KEYS.get(name, [])} <= indexed
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     found = db.execute("SELECT m.text FROM mentions_fts JOIN mentions m ON m.rowid = mentions_fts.rowid "
