@@ -285,6 +285,10 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
 @click.option("--tokens", type=click.IntRange(1_000), default=1_000_000, show_default=True,
               help="Size of the benchmark corpus in tokens.")
 @click.option("--quick", is_flag=True, help="A 100,000-token corpus instead.")
+@click.option("--report-docs", type=click.IntRange(1), default=None,
+              help="Instead: the HTML report of this many news articles, timed in headless Chromium.")
+@click.option("--screenshots", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --report-docs: save screenshots of the report's views into this folder.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
               help="Documents per batch through the models.")
 @corpora_option
@@ -292,16 +296,23 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("build/bench.json"), show_default=True, help="Write the figures as JSON.")
 @clear_errors
-def bench(tokens: int, quick: bool, batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
-    """Throughput and memory: tokenization alone against the whole extraction, in one process.
+def bench(tokens: int, quick: bool, report_docs: int | None, screenshots: Path | None, batch_size: int,
+          corpora: Path, threads: int | None, json_out: Path) -> None:
+    """Throughput and memory: tokenization alone against the whole extraction, in one process;
+    or, with --report-docs, the report's size and opening time on news articles.
 
-    Run it on a quiet machine. `make bench` and `make bench-quick` run it.
+    Run it on a quiet machine. `make bench`, `make bench-quick` and `make bench-report` run it.
 
     Example: entitas bench --quick
     """
-    from pipeline.bench import run
+    from pipeline.bench import run, run_report
 
-    result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
+    if report_docs:
+        if screenshots:
+            screenshots.mkdir(parents=True, exist_ok=True)
+        result = run_report(report_docs, threads or 1, corpora, batch_size, screenshots)
+    else:
+        result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
     _write_json(json_out, result)
     click.echo(json.dumps(result, indent=2))
 

@@ -1,18 +1,14 @@
 import json
 import re
-import shutil
 
 import pytest
 
+from pipeline.browser import CHROMIUM, browse_report
 from pipeline.report import document_dates, layout_network, read_tables, read_texts, render_report, report_data
 from pipeline.store import TableStore
 from pipeline.tables import write_tables, write_texts
 from tests.conftest import SEEDS
 from tests.test_store import fill
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="module")
@@ -95,61 +91,6 @@ def test_report_command_reads_the_written_tables(tmp_path):
     empty.mkdir()
     result = runner.invoke(cli, ["report", str(empty)])
     assert result.exit_code == 1 and "no tables" in result.output
-
-
-def overlapping_labels(page) -> list:
-    """Pairs of drawn network labels whose boxes overlap, measured by the browser."""
-    return page.evaluate("""() => {
-        const boxes = [...document.querySelectorAll('#network text')].filter(t => t.style.display !== 'none')
-            .map(t => [t.textContent, t.getBoundingClientRect()]);
-        const hits = [];
-        boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
-            if (p.left < q.right - 0.5 && q.left < p.right - 0.5 && p.top < q.bottom - 0.5 && q.top < p.bottom - 0.5)
-                hits.push([a, b]);
-        }));
-        return hits;
-    }""")
-
-
-def browse_report(path, search: str, expect: str, shots=None) -> dict:
-    """Open the report in the system's Chromium through Playwright, type into the search box,
-    open the entity, one of its documents and the network, and click a node; what was seen."""
-    from playwright.sync_api import sync_playwright
-
-    seen = {"errors": []}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("console", lambda message: message.type == "error" and seen["errors"].append(message.text))
-        page.on("pageerror", lambda error: seen["errors"].append(str(error)))
-        page.goto(path.as_uri())
-        seen["top_chart"] = page.locator("#chart-top").bounding_box()["height"]
-        page.click("nav a[data-view=entities]")
-        page.fill("#search", search)
-        seen["count"] = page.text_content("#entity-count")
-        page.click(f"#entity-table tbody a:text-is('{expect}')")
-        page.wait_for_selector("#view-entity h2")
-        seen["entity"] = page.text_content("#view-entity h2")
-        seen["kwic"] = page.locator(".kwic mark").all_text_contents()
-        if shots:
-            page.screenshot(path=shots / "entity.png")
-        page.click("#view-entity ul.documents a >> nth=0")
-        seen["focus"] = page.locator("#view-document mark.focus").all_text_contents()
-        page.click("nav a[data-view=network]")
-        page.wait_for_selector("#network g.node")
-        seen["nodes"] = page.locator("#network g.node").count()
-        seen["labels"] = page.locator("#network text:visible").count()
-        seen["overlaps"] = overlapping_labels(page)
-        page.uncheck("input[name=network-label][value=LOC]")
-        seen["nodes_without_places"] = page.locator("#network g.node:visible").count()
-        page.check("input[name=network-label][value=LOC]")
-        page.hover("#network g.node:visible circle >> nth=0")
-        seen["tooltip"] = page.text_content("#tooltip")
-        page.click("#network g.node:visible circle >> nth=0")
-        page.wait_for_selector("#view-entity h2")
-        seen["clicked"] = page.text_content("#view-entity h2")
-        browser.close()
-    return seen
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")

@@ -400,3 +400,4 @@ function route() {
 document.body.classList.toggle("undated", !DATA.dated);
 window.addEventListener("hashchange", route);
 route();
+document.body.dataset.readyMs = String(Math.round(performance.now()));
