@@ -128,3 +128,51 @@ def run(n_tokens: int, threads: int, corpora: Path | None, batch_size: int) -> d
         "extract_rss_by_tenth_mib": rss.profile(),
         "mentions": summary.mentions, "entities": summary.entities,
     }
+
+
+NEWS = "rawtext/news"  # folders of text.txt.gz: one paragraph a line, a blank line between articles
+
+
+def news_documents(corpora: Path, n: int) -> list[Document]:
+    """The first ``n`` articles of the news corpora, in folder order (never written anywhere)."""
+    import gzip
+
+    documents: list[Document] = []
+    for path in sorted((corpora / NEWS).glob("*/text.txt.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            article: list[str] = []
+            for line in lines:
+                if line.strip():
+                    article.append(line.rstrip("\n"))
+                elif article:
+                    documents.append(make_document(f"{path.parent.name}-{len(documents):05d}", str(path),
+                                                   "\n".join(article)))
+                    article = []
+                    if len(documents) == n:
+                        return documents
+    return documents
+
+
+def run_report(n_documents: int, threads: int, corpora: Path, batch_size: int, shots: Path | None = None) -> dict:
+    """The report of ``n_documents`` news articles: how long it takes to write, its size, and
+    in the system's Chromium how long it takes to open, and that search, an entity's page,
+    its documents and the network work (the most mentioned person is searched and opened)."""
+    from pipeline.browser import browse_report
+    from pipeline.files import write_text_atomic
+    from pipeline.report import read_tables, read_texts, render_report
+
+    documents = news_documents(corpora, n_documents)
+    extractor = Extractor(DEFAULT_MODELS, threads=threads, batch_size=batch_size)
+    with tempfile.TemporaryDirectory(prefix="entitas-bench-report-") as out_dir:
+        out = Path(out_dir)
+        summary = extractor.extract_to(documents, out)
+        started = time.perf_counter()
+        tables = read_tables(out)
+        write_text_atomic(out / "report.html", render_report(tables, read_texts(out)))
+        render_s = time.perf_counter() - started
+        person = tables.entities[tables.entities["label"] == "PER"].iloc[0]["canonical"]
+        seen = browse_report(out / "report.html", person.lower(), person, shots)
+        seen["kwic"], seen["focus"] = len(seen["kwic"]), len(seen["focus"])  # counts, not every sentence
+        size = (out / "report.html").stat().st_size
+    return {"documents": summary.documents, "mentions": summary.mentions, "entities": summary.entities,
+            "report_bytes": size, "report_render_s": round(render_s, 2), "searched": person, **seen}

@@ -87,8 +87,8 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Folder the tables are written to.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv", show_default=True,
-              help="File format of the tables.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl", "sqlite"]), default="csv",
+              show_default=True, help="File format of the tables (sqlite: all in OUT/entitas.sqlite).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of per-document results reused by later runs (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Process every document again and keep no cache.")
@@ -148,6 +148,22 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
     out_file = out_file or tables_dir / "report.html"
     write_text_atomic(out_file, render_report(tables, read_texts(tables_dir)))
     _say(f"report -> {out_file}")
+
+
+@cli.command()
+@click.argument("tables_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port to listen on.")
+@clear_errors
+def serve(tables_dir: Path, host: str, port: int) -> None:
+    """Explore the tables in Datasette (pip install 'entitas[serve]'), until stopped with Ctrl-C.
+
+    Example: entitas serve outputs/ --port 8001
+    """
+    from pipeline.serve import serve as run_datasette
+
+    _say(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)")
+    sys.exit(run_datasette(tables_dir, host, port))
 
 
 @cli.command("evaluate-ner")
@@ -269,6 +285,10 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
 @click.option("--tokens", type=click.IntRange(1_000), default=1_000_000, show_default=True,
               help="Size of the benchmark corpus in tokens.")
 @click.option("--quick", is_flag=True, help="A 100,000-token corpus instead.")
+@click.option("--report-docs", type=click.IntRange(1), default=None,
+              help="Instead: the HTML report of this many news articles, timed in headless Chromium.")
+@click.option("--screenshots", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --report-docs: save screenshots of the report's views into this folder.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
               help="Documents per batch through the models.")
 @corpora_option
@@ -276,16 +296,23 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("build/bench.json"), show_default=True, help="Write the figures as JSON.")
 @clear_errors
-def bench(tokens: int, quick: bool, batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
-    """Throughput and memory: tokenization alone against the whole extraction, in one process.
+def bench(tokens: int, quick: bool, report_docs: int | None, screenshots: Path | None, batch_size: int,
+          corpora: Path, threads: int | None, json_out: Path) -> None:
+    """Throughput and memory: tokenization alone against the whole extraction, in one process;
+    or, with --report-docs, the report's size and opening time on news articles.
 
-    Run it on a quiet machine. `make bench` and `make bench-quick` run it.
+    Run it on a quiet machine. `make bench`, `make bench-quick` and `make bench-report` run it.
 
     Example: entitas bench --quick
     """
-    from pipeline.bench import run
+    from pipeline.bench import run, run_report
 
-    result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
+    if report_docs:
+        if screenshots:
+            screenshots.mkdir(parents=True, exist_ok=True)
+        result = run_report(report_docs, threads or 1, corpora, batch_size, screenshots)
+    else:
+        result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
     _write_json(json_out, result)
     click.echo(json.dumps(result, indent=2))
 

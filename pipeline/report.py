@@ -1,184 +1,174 @@
-"""A single static HTML report of the tables: documents with their entities highlighted, the
-top entities, counts by label and the co-occurrence network. It is drawn from what the run
-stored in its output folder (the tables and ``texts.jsonl``), never from the inputs again. No script, style or font is
-fetched from the network: the page is one file, and its charts are SVG drawn here.
+"""A single offline HTML report of a run, drawn from what the run stored in its output folder
+(the tables, in any format, and ``texts.jsonl``), never from the inputs again.
+
+The page is one file: the data as JSON, the page's own script and style, and Chart.js (MIT,
+inlined with its licence) for the charts; nothing is fetched from the network. Python prepares
+the data and the network's layout (networkx); the browser draws the views from the data on
+demand, so that a thousand documents do not make a thousand open sections. Views: an overview
+with charts, a searchable, filterable, sortable entity index, one page per entity (aliases,
+roles, documents, sentences in context, co-occurring entities, mentions over time when the
+documents have a ``date`` column), the documents (paged; each shown with its entities
+highlighted in displaCy's colours) and the co-occurrence network.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import math
-import re
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
+import jinja2
+import networkx as nx
 import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.ingest import find_boilerplate
-from pipeline.tables import FORMATS, SCHEMAS, TEXTS_FILE, Tables, frame
+from pipeline.tables import FORMATS, SCHEMAS, SQLITE_FILE, TEXTS_FILE, Tables, read_sqlite_table
 
 logger = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # displaCy's entity colours
 COLOURS = {"PER": "#aa9cfc", "ORG": "#7aecec", "LOC": "#feca74"}
 
-STYLE = """
-body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 2em auto;
-       max-width: 70em; color: #222; line-height: 1.5; padding: 0 1em; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
-th, td { text-align: left; padding: 0.3em 0.6em; border-bottom: 1px solid #eee; vertical-align: top; }
-th { background: #f6f6f6; }
-.doc { border: 1px solid #e3e3e3; border-radius: 4px; padding: 0.8em 1.2em; margin: 1em 0; }
-.doc h3 { margin: 0 0 0.5em 0; font-size: 1em; color: #555; }
-.doc p { margin: 0.3em 0; }
-.boilerplate { color: #999; }
-mark.entity { padding: 0.1em 0.35em; margin: 0 0.1em; border-radius: 0.35em; line-height: 1; }
-mark.entity span { font-size: 0.65em; font-weight: bold; margin-left: 0.4em; vertical-align: middle; }
-.label { display: inline-block; padding: 0 0.4em; border-radius: 0.3em; font-size: 0.8em; }
-svg text { font-size: 11px; font-family: inherit; }
-"""
+NETWORK_NODES = 150  # the most mentioned entities that share a sentence with another: readable, and a fast layout
+PARTNERS = 12  # strongest co-occurring entities listed on an entity's page
+ROLES = 10  # most frequent role words listed on an entity's page
+ENTITY_FIELDS = ["id", "name", "label", "mentions", "documents", "aliases", "roles", "partners"]
 
 
-def label_badge(label: str) -> str:
-    return f'<span class="label" style="background:{COLOURS.get(label, "#ddd")}">{html.escape(label)}</span>'
+def document_dates(documents: pd.DataFrame) -> list[str] | None:
+    """Each document's day (``YYYY-MM-DD``) from a ``date`` column, where the documents have one;
+    a value that is no date is an empty string. None without the column."""
+    if "date" not in documents.columns:
+        return None
+    days = pd.to_datetime(documents["date"].astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    return [day.strftime("%Y-%m-%d") if not pd.isna(day) else "" for day in days]
 
 
-def highlight(text: str, mentions: pd.DataFrame) -> str:
-    """The document as paragraphs, each mention marked as displaCy marks entities."""
-    spans = sorted(zip(mentions["start_char"], mentions["end_char"], mentions["label"], strict=True))
-    boilerplate = [(z.start, z.end) for z in find_boilerplate(text)]
-    paragraphs = []
-    for line in re.finditer(r"[^\n]*\S[^\n]*", text):
-        start, end = line.span()
-        pieces, position = [], start
-        for s, e, label in spans:
-            if s < position or not start <= s < end:
-                continue
-            pieces.append(html.escape(text[position:s]))
-            pieces.append(f'<mark class="entity" style="background:{COLOURS.get(label, "#ddd")}">'
-                          f"{html.escape(text[s:e])}<span>{html.escape(label)}</span></mark>")
-            position = e
-        pieces.append(html.escape(text[position:end]))
-        css = ' class="boilerplate"' if any(zs <= start < ze for zs, ze in boilerplate) else ""
-        paragraphs.append(f"<p{css}>{''.join(pieces)}</p>")
-    return "\n".join(paragraphs)
+def sentence_bounds(text: str, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Where the sentence around a mention at ``start:end`` lies in the document text; the
+    mention's own line, when the sentence is not found as written (a normalised character)."""
+    at = text.find(sentence, max(0, end - len(sentence)), start + len(sentence)) if sentence else -1
+    if 0 <= at <= start and end <= at + len(sentence):
+        return at, at + len(sentence)
+    return text.rfind("\n", 0, start) + 1, (text.find("\n", end) + 1 or len(text) + 1) - 1
 
 
-def bar_chart(counts: Mapping[str, int]) -> str:
-    width, bar_height, gap = 420, 26, 8
-    top = max(counts.values(), default=1) or 1
-    rows = []
-    for i, (label, count) in enumerate(counts.items()):
-        y = i * (bar_height + gap)
-        length = int((width - 120) * count / top)
-        rows.append(f'<text x="0" y="{y + 17}">{html.escape(label)}</text>'
-                    f'<rect x="40" y="{y}" width="{length}" height="{bar_height}" fill="{COLOURS.get(label, "#ccc")}"/>'
-                    f'<text x="{46 + length}" y="{y + 17}">{count}</text>')
-    height = len(counts) * (bar_height + gap)
-    return (f'<svg role="img" aria-label="entities by label" width="{width}" height="{height}" '
-            f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>')
-
-
-def spring_layout(n: int, edges: list[tuple[int, int, float]], iterations: int = 200, seed: int = 7) -> np.ndarray:
-    """Fruchterman-Reingold positions in [0, 1]^2, deterministic for a given graph."""
-    rng = np.random.default_rng(seed)
-    pos = rng.random((n, 2))
-    if n < 2:
-        return pos * 0 + 0.5
-    k = 1.6 * math.sqrt(1.0 / n)
-    gravity = 1.5 * k
-    temperature = 0.1
-    for _ in range(iterations):
-        delta = pos[:, None, :] - pos[None, :, :]
-        distance = np.maximum(np.linalg.norm(delta, axis=-1), 1e-3)
-        force = (k * k / distance**2)[:, :, None] * delta
-        displacement = force.sum(axis=1)
-        for a, b, weight in edges:
-            d = pos[a] - pos[b]
-            dist = max(np.linalg.norm(d), 1e-3)
-            pull = d * dist / k * (1.0 + math.log(weight)) * 0.5
-            displacement[a] -= pull
-            displacement[b] += pull
-        displacement -= (pos - 0.5) * gravity  # keeps loose nodes from drifting to the edges
-        length = np.maximum(np.linalg.norm(displacement, axis=1), 1e-3)
-        pos += displacement / length[:, None] * np.minimum(length, temperature)[:, None]
-        temperature *= 0.98
-    pos -= pos.min(axis=0)
-    return pos / np.maximum(pos.max(axis=0), 1e-9)
-
-
-def network(entities: pd.DataFrame, cooccurrence: pd.DataFrame, max_nodes: int = 40) -> str:
-    """The co-occurrence graph of the most mentioned entities, as SVG."""
-    top = entities.head(max_nodes)
+def layout_network(entities: pd.DataFrame, cooccurrence: pd.DataFrame, max_nodes: int = NETWORK_NODES) -> dict:
+    """The most mentioned entities that share a sentence with another, placed by networkx's
+    spring layout (weights damped by a logarithm, so that one strong pair does not fold the
+    graph), in the unit square: ``{"nodes": [[entity row, x, y], ...], "edges": [[i, j, sentences], ...]}``."""
+    linked = set(cooccurrence["entity_a"]) | set(cooccurrence["entity_b"])
+    top = entities[entities["entity_id"].isin(linked)].head(max_nodes)
     index = {eid: i for i, eid in enumerate(top["entity_id"])}
-    edges = [(index[a], index[b], float(n)) for a, b, n in
-             zip(cooccurrence["entity_a"], cooccurrence["entity_b"], cooccurrence["sentences"], strict=True)
-             if a in index and b in index]
-    pos = spring_layout(len(index), edges)
-    width, height, margin, label_room = 960, 640, 40, 170
-    xy = [(margin + x * (width - 2 * margin - label_room), margin + y * (height - 2 * margin)) for x, y in pos]
-    lines = [f'<line x1="{xy[a][0]:.1f}" y1="{xy[a][1]:.1f}" x2="{xy[b][0]:.1f}" y2="{xy[b][1]:.1f}" '
-             f'stroke="#999" stroke-opacity="0.5" stroke-width="{min(1 + w, 6):.1f}"/>' for a, b, w in edges]
-    nodes = []
-    for (x, y), row in zip(xy, top.itertuples(), strict=True):
-        radius = 5 + 2.5 * math.sqrt(row.mentions)
-        nodes.append(f'<g class="node"><circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" '
-                     f'fill="{COLOURS.get(row.label, "#ccc")}" stroke="#555"/>'
-                     f'<text x="{x + radius + 2:.1f}" y="{y + 4:.1f}">{html.escape(row.canonical)}</text></g>')
-    return (f'<svg id="network" role="img" aria-label="co-occurrence network" width="{width}" height="{height}" '
-            f'xmlns="http://www.w3.org/2000/svg">{"".join(lines)}{"".join(nodes)}</svg>')
+    pairs = cooccurrence[cooccurrence["entity_a"].isin(index) & cooccurrence["entity_b"].isin(index)]
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(index)))
+    edges = [(index[a], index[b], int(n)) for a, b, n in
+             zip(pairs["entity_a"], pairs["entity_b"], pairs["sentences"], strict=True)]
+    graph.add_weighted_edges_from((a, b, 1 + math.log(n)) for a, b, n in edges)
+    if not index:
+        return {"nodes": [], "edges": []}
+    positions = nx.spring_layout(graph, k=2.2 / max(len(index), 1) ** 0.5, iterations=300, seed=7,
+                                 method="force", gravity=0.6)
+    xy = pd.DataFrame([positions[i] for i in range(len(index))], columns=["x", "y"])
+    xy = (xy - xy.min()) / (xy.max() - xy.min()).replace(0, 1)
+    rows = {eid: row for row, eid in enumerate(entities["entity_id"])}
+    nodes = [[rows[eid], round(float(xy.x[i]), 4), round(float(xy.y[i]), 4)] for eid, i in index.items()]
+    return {"nodes": nodes, "edges": [list(e) for e in edges]}
 
 
-def render_report(tables: Tables, texts: Mapping[str, tuple[int, str]], max_entities: int = 30) -> str:
-    """The whole report page for the tables; ``texts`` maps each document id to its text as read
-    and the offset in its source where that text starts (``read_texts``)."""
-    entities, mentions = tables.entities, tables.mentions
-    counts = {label: int((entities["label"] == label).sum()) for label in COLOURS}
-    rows = "".join(
-        f"<tr><td>{html.escape(e.canonical)}</td><td>{label_badge(e.label)}</td>"
-        f"<td>{html.escape(e.aliases)}</td><td>{e.mentions}</td><td>{e.documents}</td></tr>"
-        for e in entities.head(max_entities).itertuples())
+def strongest_partners(cooccurrence: pd.DataFrame, rows: Mapping[str, int], n: int = PARTNERS) -> dict[int, list]:
+    """Each entity's ``n`` strongest co-occurring entities: ``{row: [[partner row, sentences, documents], ...]}``."""
+    both = pd.concat([
+        cooccurrence[["entity_a", "entity_b", "sentences", "documents"]].set_axis(["e", "other", "s", "d"], axis=1),
+        cooccurrence[["entity_b", "entity_a", "sentences", "documents"]].set_axis(["e", "other", "s", "d"], axis=1)])
+    both = both.sort_values(["e", "s", "d", "other"], ascending=[True, False, False, True]).groupby("e").head(n)
+    partners: dict[int, list] = {}
+    for e, other, s, d in both.itertuples(index=False):
+        partners.setdefault(rows[e], []).append([rows[other], int(s), int(d)])
+    return partners
+
+
+def report_data(tables: Tables, texts: Mapping[str, tuple[int, str]]) -> dict:
+    """What the page draws, as JSON-ready lists indexed by row (documents and entities in the
+    tables' order; mentions as columns, their offsets into the document text as read)."""
+    entities, mentions, documents = tables.entities, tables.mentions, tables.documents
+    entity_rows = {eid: i for i, eid in enumerate(entities["entity_id"])}
+    doc_rows = {did: i for i, did in enumerate(documents["doc_id"])}
+    dates = document_dates(documents)
     docs = []
-    by_document = dict(tuple(mentions.groupby("doc_id", sort=False)))
-    for doc_id in tables.documents["doc_id"]:
-        if doc_id not in texts:
+    for i, doc in enumerate(documents.itertuples(index=False)):
+        base, text = texts.get(doc.doc_id, (0, None))
+        docs.append({"id": doc.doc_id, "source": doc.source, "status": doc.status, "error": doc.error,
+                     "mentions": int(doc.mentions), "date": dates[i] if dates else "",
+                     "text": text, "boilerplate": [[z.start, z.end] for z in find_boilerplate(text)] if text else []})
+    columns: dict[str, list] = {"doc": [], "start": [], "end": [], "entity": [], "s0": [], "s1": []}
+    roles: dict[int, Counter] = {}
+    for m in mentions.itertuples(index=False):
+        if m.doc_id not in texts:
             continue
-        base_offset, text = texts[doc_id]
-        doc_mentions = by_document.get(doc_id, mentions.iloc[:0])
-        spans = doc_mentions.assign(start_char=doc_mentions["start_char"] - base_offset,
-                                    end_char=doc_mentions["end_char"] - base_offset)
-        docs.append(f'<section class="doc"><h3>{html.escape(doc_id)} — {len(doc_mentions)} mentions</h3>'
-                    f"{highlight(text, spans)}</section>")
-    return f"""<!DOCTYPE html>
-<html lang="id"><head><meta charset="utf-8"><title>entitas report</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
-<body>
-<h1>entitas report</h1>
-<p>{len(tables.documents)} documents, {len(mentions)} mentions, {len(entities)} entities
-({", ".join(f"{label_badge(k)} {v}" for k, v in counts.items())}).</p>
-<h2>Entities by label</h2>
-{bar_chart(counts)}
-<h2>Top entities</h2>
-<table><thead><tr><th>entity</th><th>label</th><th>aliases</th><th>mentions</th><th>documents</th></tr></thead>
-<tbody>{rows}</tbody></table>
-<h2>Co-occurrence network</h2>
-<p>Entities that share a sentence; the most mentioned {min(len(entities), 40)} are drawn.</p>
-{network(entities, tables.cooccurrence)}
-<h2>Documents</h2>
-{"".join(docs)}
-</body></html>
-"""
+        base, text = texts[m.doc_id]
+        start, end = int(m.start_char) - base, int(m.end_char) - base
+        s0, s1 = sentence_bounds(text, m.sentence_text, start, end)
+        row = entity_rows[m.entity_id]
+        for key, value in zip(columns, (doc_rows[m.doc_id], start, end, row, s0, s1), strict=True):
+            columns[key].append(value)
+        if m.role:
+            roles.setdefault(row, Counter())[m.role] += 1
+    aliases: dict[int, list] = {}
+    for a in tables.aliases.sort_values(["mentions", "alias"], ascending=[False, True]).itertuples(index=False):
+        aliases.setdefault(entity_rows[a.entity_id], []).append([a.alias, int(a.mentions), a.rule])
+    partners = strongest_partners(tables.cooccurrence, entity_rows)
+    # one list per entity, not an object, in the order of ENTITY_FIELDS: 8,000 entities repeat no key
+    ents = [[e.entity_id, e.canonical, e.label, int(e.mentions), int(e.documents), aliases.get(i, []),
+             roles.get(i, Counter()).most_common(ROLES), partners.get(i, [])]
+            for i, e in enumerate(entities.itertuples(index=False))]
+    return {"colours": COLOURS, "entity_fields": ENTITY_FIELDS, "dated": bool(dates and any(dates)),
+            "documents": docs, "entities": ents,
+            "mentions": columns, "network": layout_network(entities, tables.cooccurrence)}
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":")}
+    return env
+
+
+def render_report(tables: Tables, texts: Mapping[str, tuple[int, str]]) -> str:
+    """The whole report page for the tables; ``texts`` maps each document id to the offset in its
+    source where its text starts and the text as read (``read_texts``)."""
+    def asset(name: str) -> str:
+        return (TEMPLATES / name).read_text(encoding="utf-8")
+
+    return _environment().get_template("report.html.j2").render(
+        data=report_data(tables, texts), counts=tables.entities["label"].value_counts().to_dict(),
+        n_documents=len(tables.documents), n_mentions=len(tables.mentions), n_entities=len(tables.entities),
+        colours=COLOURS, style=asset("report.css"), script=asset("report.js"),
+        chart_js=asset("vendor/chart.umd.min.js"), chart_js_licence=asset("vendor/chart.js-LICENSE.md"))
+
+
+def _typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A table read back with the schema's dtypes; columns the schema does not know (a
+    document's metadata) are kept as text."""
+    known = {column: dtype for column, dtype, _ in SCHEMAS[name]}
+    missing = [c for c in known if c not in df.columns]
+    if missing:
+        raise InputError(f"{name} table lacks the columns {', '.join(missing)}: written by another version?")
+    df = df.astype({c: "string" for c in df.columns if c not in known})
+    return df.astype({c: dtype for c, dtype in known.items()})
 
 
 def read_tables(out_dir: Path) -> Tables:
     """Tables written by ``entitas extract`` (any format) back into DataFrames."""
     for fmt in FORMATS:
-        if (out_dir / f"mentions.{fmt}").exists():
+        if (out_dir / (SQLITE_FILE if fmt == "sqlite" else f"mentions.{fmt}")).exists():
             break
     else:
         raise InputError(f"no tables in {out_dir}; run `entitas extract ... --out {out_dir}` first")
@@ -189,9 +179,11 @@ def read_tables(out_dir: Path) -> Tables:
             df = pd.read_csv(path, keep_default_na=False, dtype=str)
         elif fmt == "parquet":
             df = pd.read_parquet(path)
+        elif fmt == "sqlite":
+            df = read_sqlite_table(out_dir / SQLITE_FILE, name)
         else:
             df = pd.read_json(path, lines=True, dtype=False)
-        frames[name] = frame(name, df.to_dict("records"))
+        frames[name] = _typed(name, df)
     return Tables(**frames)
 
 

@@ -8,6 +8,7 @@ wait in ``pipeline.store`` until the tables are read from it.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,18 @@ def frame(name: str, rows: Sequence[dict] | Sequence[tuple]) -> pd.DataFrame:
     return df.astype({column: dtype for column, dtype, _ in schema})
 
 
-FORMATS = ("csv", "parquet", "jsonl")
+FORMATS = ("csv", "parquet", "jsonl", "sqlite")
+SQLITE_FILE = "entitas.sqlite"  # --format sqlite: every table in this one file
+
+# The SQLite file's keys: each table's primary key, and the columns that point into another table
+# (declared as foreign keys, so that Datasette links them; every such column is indexed).
+PRIMARY_KEYS = {"entities": "entity_id", "documents": "doc_id"}
+FOREIGN_KEYS: dict[str, list[tuple[str, str]]] = {
+    "mentions": [("doc_id", "documents"), ("entity_id", "entities")],
+    "aliases": [("entity_id", "entities")],
+    "cooccurrence": [("entity_a", "entities"), ("entity_b", "entities"), ("example_doc_id", "documents")],
+}
+MENTIONS_FTS = "mentions_fts"  # full-text index over the mentions' sentences (and the mentions as written)
 
 # A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -122,6 +134,11 @@ def write_tables(tables: TableSource, out_dir: Path, fmt: str = "csv") -> list[P
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
+    if fmt == "sqlite":
+        path = out_dir / SQLITE_FILE
+        with atomic_path(path) as tmp:
+            write_sqlite(tables, tmp)
+        return [path]
     written = []
     for name in SCHEMAS:
         path = out_dir / f"{name}.{fmt}"
@@ -172,6 +189,46 @@ def _write_jsonl(chunks: Iterable[pd.DataFrame], path: Path) -> None:
                 out.write(df.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n") + "\n")
 
 
+_SQLITE_TYPES = {"int64": "INTEGER", "Int64": "INTEGER", "float64": "REAL", "bool": "INTEGER"}
+
+
+def _create_table(name: str, df: pd.DataFrame) -> str:
+    """The table's columns typed from the frame's dtypes (so extra metadata columns come along),
+    with its primary key and foreign keys."""
+    columns = [f'"{c}" {_SQLITE_TYPES.get(str(df[c].dtype), "TEXT")}' + (" PRIMARY KEY" if PRIMARY_KEYS.get(name) == c
+                                                                        else "") for c in df.columns]
+    keys = [f'FOREIGN KEY ("{c}") REFERENCES {table} ("{PRIMARY_KEYS[table]}")'
+            for c, table in FOREIGN_KEYS.get(name, [])]
+    return f'CREATE TABLE {name} ({", ".join(columns + keys)})'
+
+
+def write_sqlite(tables: TableSource, path: Path) -> None:
+    """Every table into one SQLite file: typed columns, keys, an index on every column that
+    points into another table, and ``mentions_fts`` (FTS5) over the mentions' sentences."""
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        for name in SCHEMAS:
+            for i, df in enumerate(tables.chunks(name)):
+                if i == 0:
+                    db.execute(_create_table(name, df))
+                rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
+                db.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(df.columns))})", rows)
+            for column, _ in FOREIGN_KEYS.get(name, []):
+                db.execute(f'CREATE INDEX {name}_{column} ON {name} ("{column}")')
+        db.execute(f"""CREATE VIRTUAL TABLE {MENTIONS_FTS} USING fts5(sentence_text, text, content="mentions",
+                       tokenize="unicode61 remove_diacritics 2")""")
+        db.execute(f"INSERT INTO {MENTIONS_FTS} ({MENTIONS_FTS}) VALUES ('rebuild')")
+        db.commit()
+    finally:
+        db.close()
+
+
+def read_sqlite_table(path: Path, name: str) -> pd.DataFrame:
+    with sqlite3.connect(path) as db:
+        return pd.read_sql_query(f"SELECT * FROM {name}", db)
+
+
 _WRITERS = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}
 
 
@@ -183,3 +240,11 @@ def schema_markdown() -> str:
         parts.extend(f"| `{column}` | {dtype} | {meaning} |" for column, dtype, meaning in schema)
         parts.append("")
     return "\n".join(parts)
+
+
+def keys_markdown() -> str:
+    """The README's list of the SQLite file's keys, generated from PRIMARY_KEYS and FOREIGN_KEYS."""
+    lines = [f"- `{table}.{column}` is the primary key" for table, column in PRIMARY_KEYS.items()]
+    lines += [f"- `{table}.{column}` -> `{target}.{PRIMARY_KEYS[target]}`"
+              for table, keys in FOREIGN_KEYS.items() for column, target in keys]
+    return "\n".join(lines)

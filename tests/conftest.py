@@ -29,7 +29,7 @@ def seed_run(extractor, tmp_path_factory):
 
 
 # Fixtures that load the shipped models or run a whole extraction: a test that uses one is slow.
-MODEL_FIXTURES = {"extractor", "seed_tables", "seed_run", "report_html"}
+MODEL_FIXTURES = {"extractor", "seed_tables", "seed_run"}
 
 
 def pytest_collection_modifyitems(items):

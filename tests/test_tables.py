@@ -99,3 +99,41 @@ def test_an_empty_run_writes_tables_with_headers(extractor, tmp_path):
         mentions = read(tmp_path / f"mentions.{fmt}")
         assert mentions.empty and list(mentions.columns) == [c for c, _, _ in SCHEMAS["mentions"]]
     assert len(pd.read_parquet(tmp_path / "documents.parquet")) == 1
+
+
+def test_sqlite_holds_every_table_typed_keyed_and_searchable(tmp_path):
+    import sqlite3
+
+    from pipeline.report import read_tables
+    from pipeline.store import TableStore
+    from pipeline.tables import FOREIGN_KEYS, SQLITE_FILE
+    from tests.test_store import fill
+
+    with TableStore() as store:
+        fill(store)
+        expected = store.tables()
+        assert write_tables(store, tmp_path, "sqlite") == [tmp_path / SQLITE_FILE]
+    db = sqlite3.connect(tmp_path / SQLITE_FILE)
+    types = {"string": "TEXT", "int64": "INTEGER", "float64": "REAL"}
+    for name, schema in SCHEMAS.items():
+        columns = db.execute(f"PRAGMA table_info({name})").fetchall()
+        assert [(c[1], c[2]) for c in columns] == [(column, types[dtype]) for column, dtype, _ in schema]
+        keys = {(k[3], k[2], k[4]) for k in db.execute(f"PRAGMA foreign_key_list({name})")}
+        assert keys == {(column, target, {"documents": "doc_id", "entities": "entity_id"}[target])
+                        for column, target in FOREIGN_KEYS.get(name, [])}
+        indexes = db.execute(f"PRAGMA index_list({name})").fetchall()
+        indexed = {db.execute(f"PRAGMA index_info({i[1]})").fetchone()[2] for i in indexes}
+        assert {column for column, _ in FOREIGN_KEYS.get(name, [])} <= indexed
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    found = db.execute("SELECT m.text FROM mentions_fts JOIN mentions m ON m.rowid = mentions_fts.rowid "
+                       "WHERE mentions_fts MATCH 'bertemu'").fetchall()
+    assert sorted(found) == [("Hamas",), ("Joko Widodo",), ("Tehran",)]  # Di Tehran, Joko Widodo bertemu Hamas.
+    db.close()
+    for name, df in read_tables(tmp_path).items():
+        assert df.equals(getattr(expected, name)), name
+
+
+def test_readme_lists_the_sqlite_keys():
+    from pipeline.tables import keys_markdown
+
+    assert keys_markdown() in (ROOT / "README.md").read_text(encoding="utf-8")
