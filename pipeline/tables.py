@@ -144,10 +144,16 @@ def write_texts(records: Iterable[dict], out_dir: Path) -> Path:
     return path
 
 
+# Rows end in CRLF (RFC 4180): Python's csv module quotes a cell only for the characters of its
+# line end, so with "\n" alone a cell holding a bare "\r" went out unquoted, and readers split
+# the row there, the rest of the cell (perhaps "=cmd|...") starting a cell of its own.
+CSV_LINE_END = "\r\n"
+
+
 def _write_csv(chunks: Iterable[pd.DataFrame], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
         for i, df in enumerate(chunks):
-            neutralise_formulas(df).to_csv(out, index=False, header=i == 0, lineterminator="\n")
+            neutralise_formulas(df).to_csv(out, index=False, header=i == 0, lineterminator=CSV_LINE_END)
 
 
 def _write_parquet(chunks: Iterable[pd.DataFrame], path: Path) -> None:

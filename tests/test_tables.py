@@ -69,7 +69,7 @@ def test_streamed_tables_equal_the_in_memory_ones_in_every_format(extractor, see
     """``extract_to`` writes from the run's SQLite store in chunks (here of 7 rows): the files
     must hold exactly what the in-memory tables hold, and the store must be gone afterwards."""
     from pipeline.ingest import read_documents
-    from pipeline.runner import WORK_PREFIX
+    from pipeline.files import RUN_PREFIX
     from pipeline.store import TableStore
     from tests.conftest import SEEDS
 
@@ -86,7 +86,7 @@ def test_streamed_tables_equal_the_in_memory_ones_in_every_format(extractor, see
                 assert streamed_df.equals(getattr(seed_tables, name)), name
             else:
                 assert streamed == whole, (fmt, name)
-        assert not list((tmp_path / "streamed" / fmt).glob(f"{WORK_PREFIX}*"))
+        assert not list((tmp_path / "streamed" / fmt).glob(f"{RUN_PREFIX}*"))
         assert not list((tmp_path / "streamed" / fmt).glob(".*.tmp"))
 
 
