@@ -404,9 +404,9 @@ def _jsonl_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Docume
 
 
 def _csv_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Document]:
-    """One document per row. A quote that is never closed would swallow the rest of the file
-    into one cell: the row it opens is reported (an odd count of quotes from its first line to
-    the end of the file), not read."""
+    """One document per row. A quote that is not closed where it should be swallows the lines
+    after it (to the end of the file, or to the next quote) into one cell: a row that spans
+    lines with an odd count of quotes in them is reported, not read."""
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a whole article may sit in one cell
     lines = io.StringIO(decoded.text, newline="").readlines()
     reader = csv.DictReader(lines)
@@ -416,11 +416,13 @@ def _csv_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Document
             return
         first_line = reader.line_num + 1
         for number, record in enumerate(reader, start=1):
-            if reader.line_num == len(lines) and sum(line.count('"') for line in lines[first_line - 1:]) % 2:
+            last_line = reader.line_num
+            if last_line > first_line and sum(line.count('"') for line in lines[first_line - 1:last_line]) % 2:
                 yield failed_document(f"{stem}:{number}", f"{path}:{number}",
-                                      f"invalid CSV: the quote opened in line {first_line} is never closed "
-                                      f"(lines {first_line}-{len(lines)} not read)")
-                return
+                                      f"invalid CSV: a quote in line {first_line} is never closed, or closed "
+                                      f"out of place (lines {first_line}-{last_line} not read)")
+                first_line = last_line + 1
+                continue
             yield from make_documents(_record_id(stem, number, record), f"{path}:{number}",
                                       record[TEXT_COLUMN] or "", note=decoded.note)
             first_line = reader.line_num + 1

@@ -68,8 +68,8 @@ def test_mentions_carry_their_sentence(seed_tables):
 def test_streamed_tables_equal_the_in_memory_ones_in_every_format(extractor, seed_tables, tmp_path, monkeypatch):
     """``extract_to`` writes from the run's SQLite store in chunks (here of 7 rows): the files
     must hold exactly what the in-memory tables hold, and the store must be gone afterwards."""
-    from pipeline.ingest import read_documents
     from pipeline.files import RUN_PREFIX
+    from pipeline.ingest import read_documents
     from pipeline.store import TableStore
     from tests.conftest import SEEDS
 
