@@ -164,9 +164,10 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
 
     Example: entitas report outputs/ --out outputs/report.html
     """
-    from pipeline.files import write_text_atomic
+    from pipeline.files import finish_publishing, write_text_atomic
     from pipeline.report import read_tables, read_texts, render_report
 
+    finish_publishing(tables_dir)  # a set a killed run left halfway is finished before it is read
     tables = read_tables(tables_dir)
     out_file = out_file or tables_dir / "report.html"
     write_text_atomic(out_file, render_report(tables, read_texts(tables_dir)))

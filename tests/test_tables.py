@@ -1,6 +1,6 @@
 import pandas as pd
 
-from pipeline.tables import SCHEMAS, schema_markdown, write_tables
+from pipeline.tables import SCHEMAS, Tables, frame, schema_markdown, write_tables
 from tests.conftest import ROOT
 
 
@@ -99,3 +99,20 @@ def test_an_empty_run_writes_tables_with_headers(extractor, tmp_path):
         mentions = read(tmp_path / f"mentions.{fmt}")
         assert mentions.empty and list(mentions.columns) == [c for c, _, _ in SCHEMAS["mentions"]]
     assert len(pd.read_parquet(tmp_path / "documents.parquet")) == 1
+
+
+def test_a_bare_carriage_return_is_quoted_so_every_cell_reads_back_whole(tmp_path):
+    """A CR inside a cell (article text, a record id, a file name) must not split the row: the
+    rest of the cell would start a cell of its own, an unneutralised "=cmd|..."."""
+    import csv
+
+
+    hostile = "Joko\r=cmd|' /C calc'!A0\r@SUM(1)"
+    rows = [{"doc_id": hostile, "source": "-2+3", "characters": 1, "sentences": 0, "tokens": 0, "mentions": 0,
+             "status": "ok", "error": "x\r+y"}]
+    empty = {name: frame(name, []) for name in SCHEMAS if name != "documents"}
+    write_tables(Tables(**empty, documents=frame("documents", rows)), tmp_path)
+    with (tmp_path / "documents.csv").open(encoding="utf-8", newline="") as f:
+        read = list(csv.reader(f))
+    assert read[1][:2] == [hostile, "'-2+3"] and read[1][-1] == "x\r+y" and len(read) == 2
+    assert pd.read_csv(tmp_path / "documents.csv", keep_default_na=False).at[0, "doc_id"] == hostile
