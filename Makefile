@@ -10,7 +10,7 @@ OUT ?= outputs/
 TRAIN_THREADS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install extract test test-fast lint evaluate bench bench-quick train-tokenizer train-ner clean
+.PHONY: help install extract test test-fast lint evaluate bench bench-quick bench-article train-tokenizer train-ner clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ bench: $(STAMP) ## Throughput and peak memory on ~1M tokens (BENCH_TOKENS=...), 
 
 bench-quick: $(STAMP) ## The same on 100,000 tokens
 	$(BIN)/entitas bench --quick --corpora $(CORPORA)
+
+bench-article: $(STAMP) ## Peak memory of one huge article (ARTICLE_MB=60) through the whole extraction
+	$(BIN)/entitas bench --article-mb $(or $(ARTICLE_MB),60) --json build/bench-article.json
 
 train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into models/tokenizer
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/entitas -v train tokenizer --corpora $(CORPORA)

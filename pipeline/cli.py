@@ -293,6 +293,8 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
 @click.option("--tokens", type=click.IntRange(1_000), default=1_000_000, show_default=True,
               help="Size of the benchmark corpus in tokens.")
 @click.option("--quick", is_flag=True, help="A 100,000-token corpus instead.")
+@click.option("--article-mb", type=click.FloatRange(0.1), default=None,
+              help="Instead: one article of this many MB through the whole extraction, for its peak memory.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
               help="Documents per batch through the models.")
 @corpora_option
@@ -300,16 +302,20 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("build/bench.json"), show_default=True, help="Write the figures as JSON.")
 @clear_errors
-def bench(tokens: int, quick: bool, batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
+def bench(tokens: int, quick: bool, article_mb: float | None, batch_size: int, corpora: Path, threads: int | None,
+          json_out: Path) -> None:
     """Throughput and memory: tokenization alone against the whole extraction, in one process.
 
     Run it on a quiet machine. `make bench` and `make bench-quick` run it.
 
     Example: entitas bench --quick
     """
-    from pipeline.bench import run
+    from pipeline.bench import run, run_article
 
-    result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
+    if article_mb:
+        result = run_article(article_mb, threads or 1, batch_size)
+    else:
+        result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
     _write_json(json_out, result)
     click.echo(json.dumps(result, indent=2))
 

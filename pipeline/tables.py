@@ -66,8 +66,8 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("sentences", "int64", "number of sentences"),
         ("tokens", "int64", "number of tokens"),
         ("mentions", "int64", "number of entity mentions"),
-        ("status", "string", "ok, empty, or error"),
-        ("error", "string", "why the document was not processed, when it was not"),
+        ("status", "string", "ok, empty, error (could not be read) or skipped (not read on purpose)"),
+        ("error", "string", "why it was not processed; for an ok document, what was repaired to read it"),
     ],
 }
 
