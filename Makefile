@@ -10,7 +10,8 @@ OUT ?= outputs/
 TRAIN_THREADS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install extract test test-fast lint evaluate bench bench-quick bench-report train-tokenizer train-ner clean
+.PHONY: help install extract test test-fast lint evaluate bench bench-quick bench-report bench-article \
+	train-tokenizer train-ner clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,6 +48,9 @@ bench-quick: $(STAMP) ## The same on 100,000 tokens
 
 bench-report: $(STAMP) ## The report of 1,000 news articles: size, time to open in headless Chromium, search
 	$(BIN)/entitas bench --report-docs 1000 --corpora $(CORPORA) --json build/bench-report.json
+
+bench-article: $(STAMP) ## Peak memory of one huge article (ARTICLE_MB=60) through the whole extraction
+	$(BIN)/entitas bench --article-mb $(or $(ARTICLE_MB),60) --json build/bench-article.json
 
 train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into models/tokenizer
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/entitas -v train tokenizer --corpora $(CORPORA)

@@ -176,3 +176,25 @@ def run_report(n_documents: int, threads: int, corpora: Path, batch_size: int, s
         size = (out / "report.html").stat().st_size
     return {"documents": summary.documents, "mentions": summary.mentions, "entities": summary.entities,
             "report_bytes": size, "report_render_s": round(render_s, 2), "searched": person, **seen}
+def run_article(megabytes: float, threads: int, batch_size: int) -> dict:
+    """One article of ``megabytes`` (the seed articles repeated, one .txt file) through the
+    whole extraction, as `entitas extract` reads it: the peak resident memory, which stays
+    bounded because the text goes through in parts and batches of bounded characters."""
+    from pipeline.ingest import read_documents
+
+    seed = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    text = seed * (int(megabytes * 2**20) // len(seed.encode()) + 1)
+    extractor = Extractor(DEFAULT_MODELS, threads=threads, batch_size=batch_size)
+    models_rss = current_rss_mib()
+    with tempfile.TemporaryDirectory(prefix="entitas-bench-") as folder:
+        article = Path(folder) / "article.txt"
+        article.write_text(text, encoding="utf-8")
+        size, chars = article.stat().st_size, len(text)
+        del text
+        with RssSampler() as rss:
+            started = time.perf_counter()
+            summary = extractor.extract_to(read_documents([article]), Path(folder) / "out")
+            seconds = time.perf_counter() - started
+    return {"article_bytes": size, "article_characters": chars, "parts": summary.documents,
+            "mentions": summary.mentions, "seconds": round(seconds, 1), "models_loaded_rss_mib": round(models_rss),
+            "extract_peak_rss_mib": round(max(rss.samples)), "extract_rss_by_tenth_mib": rss.profile()}

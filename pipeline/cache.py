@@ -20,7 +20,7 @@ from pipeline.types import Document, Mention, ProcessedDocument
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 PACKAGE = Path(__file__).resolve().parent
 
 # The stages whose output is cached; every package module they import, directly or through
@@ -86,25 +86,48 @@ class DocumentCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, document: Document) -> ProcessedDocument | None:
+        """The cached result, or None: no entry, or one that is not whole and as written (its
+        digest does not match, or its shape or offsets do not fit the document), which the
+        next ``put`` replaces."""
         path = self._path(document)
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            if entry["digest"] != _digest(entry["result"]):
+                raise ValueError("edited since it was written")
+            processed = _processed(document, entry["result"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+            logger.warning("%s: cache entry of %r not used (%s); processing it again", path, document.doc_id,
+                           exc.__class__.__name__ if not str(exc) else exc)
             return None
         self.hits += 1
-        return ProcessedDocument(
-            document,
-            tuple(tuple(s) for s in entry["sentences"]),
-            entry["n_tokens"],
-            tuple(tuple(c) for c in entry["clitics"]),
-            tuple(Mention(doc_id=document.doc_id, **m) for m in entry["mentions"]),
-        )
+        return processed
 
     def put(self, processed: ProcessedDocument) -> None:
         path = self._path(processed.document)
         path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {
+        result = {
             "sentences": processed.sentences, "n_tokens": processed.n_tokens, "clitics": processed.clitics,
             "mentions": [{k: v for k, v in asdict(m).items() if k != "doc_id"} for m in processed.mentions],
         }
-        write_text_atomic(path, json.dumps(entry, ensure_ascii=False))
+        write_text_atomic(path, json.dumps({"digest": _digest(result), "result": result}, ensure_ascii=False))
+
+
+def _digest(result: dict) -> str:
+    return hashlib.sha256(json.dumps(result, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _processed(document: Document, result: dict) -> ProcessedDocument:
+    """The entry's result for ``document``; ValueError where its offsets do not fit the text."""
+    processed = ProcessedDocument(
+        document,
+        tuple((int(a), int(b)) for a, b in result["sentences"]),
+        int(result["n_tokens"]),
+        tuple((int(a), int(b)) for a, b in result["clitics"]),
+        tuple(Mention(doc_id=document.doc_id, **m) for m in result["mentions"]),
+    )
+    spans = [*processed.sentences, *((m.start, m.end) for m in processed.mentions)]
+    if any(not 0 <= a <= b <= len(document.text) for a, b in spans):
+        raise ValueError("offsets that do not fit the document")
+    return processed

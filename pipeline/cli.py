@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 
@@ -52,6 +56,17 @@ def clear_errors(command):
     return wrapper
 
 
+@contextmanager
+def sigterm_exits() -> Iterator[None]:
+    """SIGTERM unwinds the block like an error (exit status 143), so that a run's scratch files
+    are removed on the way out; the previous handler is back after the block."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _models(models_dir: Path | None) -> Path:
     from pipeline.runner import DEFAULT_MODELS
 
@@ -81,6 +96,9 @@ def cli(verbose: int, quiet: bool) -> None:
     click.get_current_context().obj = {"quiet": quiet, "progress": not quiet and sys.stderr.isatty()}
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if quiet:  # Dask configures its own loggers, in this process and in every worker it starts
+        os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+        logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 @cli.command()
@@ -103,12 +121,14 @@ def cli(verbose: int, quiet: bool) -> None:
               help="CSV of extra aliases: alias,canonical,label.")
 @click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of names never to merge: name,other.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read links in the input folders that point outside them (default: a row says each is skipped).")
 @models_option
 @threads_option
 @clear_errors
 def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path | None, no_cache: bool,
             batch_size: int, engine: str, scheduler: str | None, workers: int | None, alias_file: Path | None,
-            forbid_file: Path | None, models_dir: Path | None, threads: int | None) -> None:
+            forbid_file: Path | None, follow_symlinks: bool, models_dir: Path | None, threads: int | None) -> None:
     """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
 
     Example: entitas extract seeds/ --out outputs/ --aliases my-aliases.csv
@@ -120,10 +140,13 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path |
     started = time.perf_counter()
     settings = read_link_settings(alias_file, forbid_file)
     progress = click.get_current_context().obj["progress"]
-    with open_engine(engine, _models(models_dir), threads=threads, scheduler=scheduler, workers=workers,
-                     batch_size=batch_size, progress=progress,
-                     cache_dir=None if no_cache else cache_dir or out_dir / ".cache") as extractor:
-        summary = extractor.extract_to(read_documents(inputs), out_dir, fmt, settings)
+    cache_dir = None if no_cache else cache_dir or out_dir / ".cache"
+    documents = read_documents(inputs, exclude=[out_dir, *([cache_dir] if cache_dir else [])],
+                               follow_symlinks=follow_symlinks)
+    with sigterm_exits(), open_engine(engine, _models(models_dir), threads=threads, scheduler=scheduler,
+                                      workers=workers, batch_size=batch_size, progress=progress,
+                                      cache_dir=cache_dir) as extractor:
+        summary = extractor.extract_to(documents, out_dir, fmt, settings)
     for path in summary.written:
         logger.info("wrote %s", path)
     _say(f"{summary.documents} documents ({summary.not_processed} not processed), "
@@ -141,9 +164,10 @@ def report(tables_dir: Path, out_file: Path | None) -> None:
 
     Example: entitas report outputs/ --out outputs/report.html
     """
-    from pipeline.files import write_text_atomic
+    from pipeline.files import finish_publishing, write_text_atomic
     from pipeline.report import read_tables, read_texts, render_report
 
+    finish_publishing(tables_dir)  # a set a killed run left halfway is finished before it is read
     tables = read_tables(tables_dir)
     out_file = out_file or tables_dir / "report.html"
     write_text_atomic(out_file, render_report(tables, read_texts(tables_dir)))
@@ -289,6 +313,8 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
               help="Instead: the HTML report of this many news articles, timed in headless Chromium.")
 @click.option("--screenshots", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="With --report-docs: save screenshots of the report's views into this folder.")
+@click.option("--article-mb", type=click.FloatRange(0.1), default=None,
+              help="Instead: one article of this many MB through the whole extraction, for its peak memory.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
               help="Documents per batch through the models.")
 @corpora_option
@@ -296,21 +322,24 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("build/bench.json"), show_default=True, help="Write the figures as JSON.")
 @clear_errors
-def bench(tokens: int, quick: bool, report_docs: int | None, screenshots: Path | None, batch_size: int,
-          corpora: Path, threads: int | None, json_out: Path) -> None:
+def bench(tokens: int, quick: bool, report_docs: int | None, screenshots: Path | None, article_mb: float | None,
+          batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
     """Throughput and memory: tokenization alone against the whole extraction, in one process;
-    or, with --report-docs, the report's size and opening time on news articles.
+    with --report-docs, the report's size and opening time on news articles; with --article-mb,
+    the peak memory of one huge article.
 
     Run it on a quiet machine. `make bench`, `make bench-quick` and `make bench-report` run it.
 
     Example: entitas bench --quick
     """
-    from pipeline.bench import run, run_report
+    from pipeline.bench import run, run_article, run_report
 
     if report_docs:
         if screenshots:
             screenshots.mkdir(parents=True, exist_ok=True)
         result = run_report(report_docs, threads or 1, corpora, batch_size, screenshots)
+    elif article_mb:
+        result = run_article(article_mb, threads or 1, batch_size)
     else:
         result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
     _write_json(json_out, result)

@@ -11,3 +11,11 @@ class InputError(EntitasError):
 
 class ModelError(EntitasError):
     """A shipped model file is missing or cannot be loaded."""
+
+
+class OutputError(EntitasError):
+    """The tables, the cache or another output cannot be written (disk full, no permission)."""
+
+
+class EngineError(EntitasError):
+    """The engine that processes the documents failed (a Dask worker died)."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import tempfile
+import sqlite3
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
@@ -15,19 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.cache import DocumentCache, models_fingerprint
-from pipeline.errors import ModelError
+from pipeline.errors import EngineError, ModelError, OutputError
+from pipeline.files import publish, run_folder
 from pipeline.ingest import read_documents
 from pipeline.link import NO_STEERING, EntityIndex, LinkSettings, link_document
 from pipeline.recognize import load_recognizer, recognize
 from pipeline.store import TableStore
 from pipeline.tables import Tables, write_tables, write_texts
-from pipeline.tokenize import load_stanza, tokenize_documents
+from pipeline.tokenize import bounded_batches, load_stanza, tokenize_documents
 from pipeline.types import Document, ProcessedDocument, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models"
-WORK_PREFIX = ".entitas-work-"  # the run's SQLite store, in the output folder while the run lasts
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,13 @@ class RunSummary:
     not_processed: int
     mentions: int
     entities: int
+
+
+def _reason(exc: Exception) -> str:
+    """An OS error in words, with the file it concerns: "No space left on device (/out/x.csv)"."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror} ({exc.filename})" if exc.filename else exc.strerror
+    return str(exc)
 
 
 def set_threads(n: int) -> None:
@@ -54,15 +60,16 @@ class StageTimer:
         self.seconds[stage] += time.perf_counter() - started
 
 
-def batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    batch: list[Document] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+# At most this many characters of text in one batch, whatever --batch-size says: memory follows
+# the characters in flight, not the documents (a batch of 32 one-million-character parts of a huge
+# article would hold 32 million).
+BATCH_CHARS = 1_000_000
+
+
+def batches(items: Iterable[Document], size: int, max_chars: int = BATCH_CHARS) -> Iterator[list[Document]]:
+    """Batches of at most ``size`` documents and ``max_chars`` characters (a longer document
+    goes alone)."""
+    return bounded_batches(items, lambda document: len(document.text), max_chars, size)
 
 
 class Engine:
@@ -107,19 +114,24 @@ class Engine:
                    link_settings: LinkSettings = NO_STEERING) -> RunSummary:
         """Stream the documents through the pipeline and write the tables to ``out_dir``.
 
-        Memory stays flat however large the input: results wait in an SQLite file in
-        ``out_dir`` (its own name, so runs never share one; removed at the end) and the tables
-        are written chunk by chunk.
+        Memory stays flat however large the input: results wait in an SQLite file in the run's
+        scratch folder in ``out_dir`` (``files.run_folder``: its own, removed at the end) and the
+        tables are written chunk by chunk. The five tables and ``texts.jsonl`` are written in
+        that folder, then published as a set (``files.publish``): a run that fails or is killed
+        leaves the previous set whole. A file that cannot be written is an ``OutputError``.
         """
-        out_dir.mkdir(parents=True, exist_ok=True)
-        handle, work_file = tempfile.mkstemp(dir=out_dir, prefix=WORK_PREFIX, suffix=".sqlite")
-        os.close(handle)
-        with TableStore(Path(work_file)) as store:
-            self.collect(documents, store, link_settings)
-            started = time.perf_counter()
-            written = [*write_tables(store, out_dir, fmt), write_texts(store.texts(), out_dir)]
-            self.timer.add("tables", started)
-            return RunSummary(written=written, **store.counts())
+        try:
+            with run_folder(out_dir) as scratch, TableStore(scratch / "work.sqlite") as store:
+                self.collect(documents, store, link_settings)
+                started = time.perf_counter()
+                staging = scratch / "tables"
+                staged = [*write_tables(store, staging, fmt), write_texts(store.texts(), staging)]
+                publish(staging, out_dir, [p.name for p in staged])
+                self.timer.add("tables", started)
+                return RunSummary(written=[out_dir / p.name for p in staged], **store.counts())
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise OutputError(f"cannot write to {out_dir}: {_reason(exc)}; the previous tables there are kept") \
+                from exc
 
     def collect(self, documents: Iterable[Document], store: TableStore, link_settings: LinkSettings) -> None:
         """Every document through the stages into ``store``, then linked across documents."""
@@ -235,7 +247,13 @@ class DaskExtractor(Engine):
             yield from self._finish(*pending.popleft())
 
     def _finish(self, cached: list[ProcessedDocument | None], future) -> list[ProcessedDocument]:
-        return self.complete(cached, future.result())
+        from distributed import KilledWorker
+
+        try:
+            return self.complete(cached, future.result())
+        except KilledWorker as exc:
+            raise EngineError(f"Dask workers died while processing a batch ({exc}); out of memory? "
+                              "Try a smaller --batch-size or more memory per worker") from exc
 
     def close(self) -> None:
         self.client.close()

@@ -67,8 +67,8 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("sentences", "int64", "number of sentences"),
         ("tokens", "int64", "number of tokens"),
         ("mentions", "int64", "number of entity mentions"),
-        ("status", "string", "ok, empty, or error"),
-        ("error", "string", "why the document was not processed, when it was not"),
+        ("status", "string", "ok, empty, error (could not be read) or skipped (not read on purpose)"),
+        ("error", "string", "why it was not processed; for an ok document, what was repaired to read it"),
     ],
 }
 
@@ -161,10 +161,16 @@ def write_texts(records: Iterable[dict], out_dir: Path) -> Path:
     return path
 
 
+# Rows end in CRLF (RFC 4180): Python's csv module quotes a cell only for the characters of its
+# line end, so with "\n" alone a cell holding a bare "\r" went out unquoted, and readers split
+# the row there, the rest of the cell (perhaps "=cmd|...") starting a cell of its own.
+CSV_LINE_END = "\r\n"
+
+
 def _write_csv(chunks: Iterable[pd.DataFrame], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
         for i, df in enumerate(chunks):
-            neutralise_formulas(df).to_csv(out, index=False, header=i == 0, lineterminator="\n")
+            neutralise_formulas(df).to_csv(out, index=False, header=i == 0, lineterminator=CSV_LINE_END)
 
 
 def _write_parquet(chunks: Iterable[pd.DataFrame], path: Path) -> None:

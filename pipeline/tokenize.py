@@ -8,13 +8,15 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.errors import ModelError
 from pipeline.types import Document, Sentence, Token, TokenizedDocument
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TOKENIZER_FILE = "id_tokenizer.pt"
 MWT_FILE = "id_mwt.pt"
@@ -128,13 +130,39 @@ def with_sentinel(text: str) -> str:
     return text if text.rstrip()[-1:] in SENTENCE_END else text.rstrip() + SENTINEL
 
 
+# Characters of paragraphs per Stanza call: what Stanza holds at once stays bounded for a
+# million-character document too.
+STANZA_CALL_CHARS = 100_000
+
+
+def bounded_batches(items: Iterable[T], chars_of: Callable[[T], int], max_chars: int,
+                    max_items: int | None = None) -> Iterator[list[T]]:
+    """Consecutive batches of ``items`` of at most ``max_chars`` characters and ``max_items``
+    items; an item longer than ``max_chars`` goes alone."""
+    batch: list[T] = []
+    chars = 0
+    for item in items:
+        if batch and chars + chars_of(item) > max_chars:
+            yield batch
+            batch, chars = [], 0
+        batch.append(item)
+        chars += chars_of(item)
+        if len(batch) == max_items:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
 def tokenize_documents(nlp, documents: Sequence[Document]) -> list[TokenizedDocument]:
-    """Sentences and tokens for each document, in one batched Stanza call over all paragraphs."""
+    """Sentences and tokens for each document: batched Stanza calls over all its paragraphs."""
     import stanza
 
     jobs = [(i, offset, text) for i, doc in enumerate(documents) if doc.status == "ok"
             for offset, text in paragraphs(doc.text)]
-    processed = nlp.bulk_process([stanza.Document([], text=with_sentinel(text)) for _, _, text in jobs]) if jobs else []
+    processed = [stanza_doc for group in bounded_batches(jobs, lambda job: len(job[2]), STANZA_CALL_CHARS)
+                 for stanza_doc in nlp.bulk_process([stanza.Document([], text=with_sentinel(text))
+                                                     for _, _, text in group])]
     sentences: list[list[Sentence]] = [[] for _ in documents]
     for (i, offset, text), stanza_doc in zip(jobs, processed, strict=True):
         end = offset + len(text.rstrip())

@@ -1,5 +1,6 @@
 """The per-document cache: keyed by what its results depend on, and read back as written."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cache import CACHED_STAGES, DocumentCache, models_fingerprint, stage_sources
+from pipeline.cache import CACHED_STAGES, DocumentCache, _digest, models_fingerprint, stage_sources
 from pipeline.ingest import make_document
 from pipeline.types import Mention, ProcessedDocument
 from tests.conftest import ROOT
@@ -72,3 +73,24 @@ def test_an_entry_reads_back_as_written(tmp_path):
     assert cache.get(document) == processed and cache.hits == 1
     assert DocumentCache(tmp_path, "other").get(document) is None  # another fingerprint, another key
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("damage", ["edit", "shape", "offsets", "truncate"])
+def test_a_damaged_entry_is_recomputed_not_trusted(tmp_path, damage):
+    document = make_document("d1", "mem", "Presiden Joko Widodo tiba di Jakarta.")
+    processed = ProcessedDocument(document, ((0, 37),), 7, (), (Mention("d1", 0, 9, 20, "Joko Widodo", "PER", 0.97),))
+    cache = DocumentCache(tmp_path, "fp")
+    cache.put(processed)
+    path = next(tmp_path.rglob("*.json"))
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    if damage == "edit":
+        entry["result"]["mentions"][0]["label"] = "ORG"
+    elif damage == "shape":
+        entry = {"digest": entry["digest"], "result": [1, 2, 3]}
+    elif damage == "offsets":
+        entry["result"]["mentions"][0]["end"] = 10_000
+        entry["digest"] = _digest(entry["result"])
+    path.write_text(json.dumps(entry)[: 40 if damage == "truncate" else None], encoding="utf-8")
+    assert cache.get(document) is None and cache.hits == 0
+    cache.put(processed)
+    assert cache.get(document) == processed

@@ -105,3 +105,48 @@ def test_jsonl_line_separators_inside_strings_and_huge_csv_cells(tmp_path):
     docs = {d.doc_id: d for d in read_documents([tmp_path])}
     assert docs["x"].status == "ok" and docs["x"].text == "Satu\u2028dua"
     assert docs["y"].status == "ok" and len(docs["y"].text) == 300_000
+
+
+def test_invisible_characters_are_dropped_and_offsets_still_point_into_the_source():
+    source = "Presiden Jo\u200bko Wi\u00addodo dan Ridwan\u200d Kamil di Ja\ufeffkarta."
+    doc = make_document("a", "mem", source)
+    assert doc.text == "Presiden Joko Widodo dan Ridwan Kamil di Jakarta."
+    for name, written in (("Joko Widodo", "Jo\u200bko Wi\u00addodo"), ("Jakarta", "Ja\ufeffkarta")):
+        start = doc.text.index(name)
+        assert source[doc.to_source(start):doc.to_source(start + len(name))] == written
+
+
+def test_a_stray_windows_1252_byte_is_repaired_and_a_legacy_file_still_detected():
+    from pipeline.ingest import decode
+
+    stray = decode("Kafé di Bandung ".encode() + b"\x93cukup\x94.")
+    assert stray.text == "Kafé di Bandung \u201ccukup\u201d." and "2 bytes not UTF-8" in stray.note
+    legacy = ("Однажды весной, в час небывало жаркого заката, в Москве " * 5).encode("cp1251")
+    assert decode(legacy).text.startswith("Однажды") and decode(legacy).note.startswith("not UTF-8")
+    assert decode("Satu dua".encode("utf-16")).text == "Satu dua"
+    assert decode("Satu dua".encode("utf-32")).text == "Satu dua"
+
+
+def test_links_out_of_the_folder_are_read_only_when_asked(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Satu.", encoding="utf-8")
+    (tmp_path / "outside.txt").write_text("Di luar.", encoding="utf-8")
+    (folder / "link.txt").symlink_to(tmp_path / "outside.txt")
+    skipped = {d.doc_id: d for d in read_documents([folder])}
+    assert skipped["link.txt"].status == "skipped" and "--follow-symlinks" in skipped["link.txt"].error
+    followed = {d.doc_id: d for d in read_documents([folder], follow_symlinks=True)}
+    assert followed["link"].text == "Di luar." and followed["link"].status == "ok"
+
+
+def test_the_output_folder_inside_the_input_is_not_read(tmp_path):
+    (tmp_path / "a.txt").write_text("Satu.", encoding="utf-8")
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "outputs" / "mentions.csv").write_text("text\nx\n", encoding="utf-8")
+    assert [d.doc_id for d in read_documents([tmp_path], exclude=[tmp_path / "outputs"])] == ["a"]
+
+
+def test_repeated_ids_never_collide_with_a_given_one(tmp_path):
+    records = [{"id": "x", "text": "a"}, {"id": "x~2", "text": "b"}, {"id": "x", "text": "c"}]
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert [d.doc_id for d in read_documents([tmp_path])] == ["x", "x~2", "x~3"]

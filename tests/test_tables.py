@@ -1,6 +1,6 @@
 import pandas as pd
 
-from pipeline.tables import SCHEMAS, schema_markdown, write_tables
+from pipeline.tables import SCHEMAS, Tables, frame, schema_markdown, write_tables
 from tests.conftest import ROOT
 
 
@@ -68,8 +68,8 @@ def test_mentions_carry_their_sentence(seed_tables):
 def test_streamed_tables_equal_the_in_memory_ones_in_every_format(extractor, seed_tables, tmp_path, monkeypatch):
     """``extract_to`` writes from the run's SQLite store in chunks (here of 7 rows): the files
     must hold exactly what the in-memory tables hold, and the store must be gone afterwards."""
+    from pipeline.files import RUN_PREFIX
     from pipeline.ingest import read_documents
-    from pipeline.runner import WORK_PREFIX
     from pipeline.store import TableStore
     from tests.conftest import SEEDS
 
@@ -86,7 +86,7 @@ def test_streamed_tables_equal_the_in_memory_ones_in_every_format(extractor, see
                 assert streamed_df.equals(getattr(seed_tables, name)), name
             else:
                 assert streamed == whole, (fmt, name)
-        assert not list((tmp_path / "streamed" / fmt).glob(f"{WORK_PREFIX}*"))
+        assert not list((tmp_path / "streamed" / fmt).glob(f"{RUN_PREFIX}*"))
         assert not list((tmp_path / "streamed" / fmt).glob(".*.tmp"))
 
 
@@ -137,3 +137,18 @@ def test_readme_lists_the_sqlite_keys():
     from pipeline.tables import keys_markdown
 
     assert keys_markdown() in (ROOT / "README.md").read_text(encoding="utf-8")
+def test_a_bare_carriage_return_is_quoted_so_every_cell_reads_back_whole(tmp_path):
+    """A CR inside a cell (article text, a record id, a file name) must not split the row: the
+    rest of the cell would start a cell of its own, an unneutralised "=cmd|..."."""
+    import csv
+
+
+    hostile = "Joko\r=cmd|' /C calc'!A0\r@SUM(1)"
+    rows = [{"doc_id": hostile, "source": "-2+3", "characters": 1, "sentences": 0, "tokens": 0, "mentions": 0,
+             "status": "ok", "error": "x\r+y"}]
+    empty = {name: frame(name, []) for name in SCHEMAS if name != "documents"}
+    write_tables(Tables(**empty, documents=frame("documents", rows)), tmp_path)
+    with (tmp_path / "documents.csv").open(encoding="utf-8", newline="") as f:
+        read = list(csv.reader(f))
+    assert read[1][:2] == [hostile, "'-2+3"] and read[1][-1] == "x\r+y" and len(read) == 2
+    assert pd.read_csv(tmp_path / "documents.csv", keep_default_na=False).at[0, "doc_id"] == hostile
