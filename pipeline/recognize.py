@@ -34,6 +34,7 @@ from pipeline.lexicon import (
     is_role_word,
     looks_like_acronym,
 )
+from pipeline.tokenize import MEDIA_BRAND, SITE_NAME
 from pipeline.types import LABELS, Document, Mention, Sentence, Token, TokenizedDocument
 
 logger = logging.getLogger(__name__)
@@ -400,6 +401,16 @@ def with_place_designators(entities: list[Span], sentence: SentenceView) -> list
     return out
 
 
+def add_news_sites(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """A news site or an outlet's brand written as one word is an organisation, the outlet:
+    "dikutip TribunJakarta.com", "dilihat detikJatim", "pembaca CNNIndonesia.com"."""
+    words = sentence.words
+    sites = {i for i, w in enumerate(words) if SITE_NAME.fullmatch(w) or MEDIA_BRAND.fullmatch(w)}
+    out = [(a, b, "ORG" if b - a == 1 and a in sites else label, c) for a, b, label, c in entities]
+    taken = {i for a, b, _, _ in entities for i in range(a, b)}
+    return sorted([*out, *((i, i + 1, "ORG", RULE_CONFIDENCE) for i in sites - taken)])
+
+
 def is_glue(left: Token, right: Token) -> bool:
     """Two words written together in the source ("ArabiyaJumat", split by the tokenizer)."""
     return left.end == right.start and left.text[-1:].islower() and right.text[:1].isupper()
@@ -587,6 +598,7 @@ SENTENCE_RULES: tuple[SpanRule, ...] = (
     trim_span_edges,
     with_place_designators,
     join_bodies_and_regions,
+    add_news_sites,
     cut_at_glue,
 )
 

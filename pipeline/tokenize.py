@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import itertools
 import logging
 import re
 import shutil
@@ -92,9 +93,37 @@ CAMEL_CASE_NAMES = frozenset({"PlayStation", "PowerPoint", "MasterChef", "SmackD
                               "GoFood", "GoPay", "BlackBerry", "SpongeBob", "JavaScript", "WordPress"})
 
 
+# Words the tokenizer cuts that are one word in news: a news site ("CNNIndonesia.com",
+# "TribunJakarta.com", written "CNNIndonesia" + ".com"), an outlet's camel-case brand
+# ("detikJatim", "TribunJogja"), a team's age group ("U-19", written "U" + "-" + "19").
+SITE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.co)?\.(?:com|co|id|net)", re.IGNORECASE)
+MEDIA_BRAND = re.compile(r"(?:detik|kumparan|Tribun|tribun|Kompas|Suara|Sindo)[A-Z][A-Za-z]+")
+AGE_GROUP = re.compile(r"U-\d{2}")
+ONE_WORD = (SITE_NAME, AGE_GROUP)
+
+
+def join_cut_words(tokens: Sequence[Token]) -> list[Token]:
+    """Adjacent tokens (no space between) that together are a site name or an age group, as one
+    token; clitics are not involved, since such words take none."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        j = next((j for j in range(min(len(tokens), i + 3), i + 1, -1)
+                  if all(a.end == b.start for a, b in itertools.pairwise(tokens[i:j]))
+                  and any(p.fullmatch("".join(t.text for t in tokens[i:j])) for p in ONE_WORD)), i + 1)
+        if j > i + 1:
+            out.append(Token(tokens[i].start, tokens[j - 1].end, "".join(t.text for t in tokens[i:j])))
+        else:
+            out.append(tokens[i])
+        i = j
+    return out
+
+
 def split_glued(token: Token) -> list[Token]:
-    """Split a token glued from two words; offsets still point into the original text."""
-    if token.text in CAMEL_CASE_NAMES or not GLUE.search(token.text):
+    """Split a token glued from two words; offsets still point into the original text. A site
+    name or an outlet's brand stays whole."""
+    if token.text in CAMEL_CASE_NAMES or not GLUE.search(token.text) or SITE_NAME.fullmatch(token.text) \
+            or MEDIA_BRAND.fullmatch(token.text):
         return [token]
     pieces, begin = [], 0
     for match in GLUE.finditer(token.text):
@@ -167,8 +196,8 @@ def tokenize_documents(nlp, documents: Sequence[Document]) -> list[TokenizedDocu
     for (i, offset, text), stanza_doc in zip(jobs, processed, strict=True):
         end = offset + len(text.rstrip())
         for stanza_sentence in stanza_doc.sentences:
-            tokens = tuple(piece for t in stanza_sentence.tokens for piece in split_glued(_token(t, offset))
-                           if piece.end <= end)
+            tokens = tuple(piece for t in join_cut_words([_token(t, offset) for t in stanza_sentence.tokens])
+                           for piece in split_glued(t) if piece.end <= end)
             if tokens:
                 sentences[i].append(Sentence(len(sentences[i]), tokens[0].start, tokens[-1].end, tokens))
     return [TokenizedDocument(doc, tuple(s)) for doc, s in zip(documents, sentences, strict=True)]

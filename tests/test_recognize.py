@@ -175,3 +175,9 @@ def test_a_place_keeps_the_capitalised_designators_written_before_it():
     words = "Kabupaten Berau , Gubernur DKI Jakarta dan kota Bandung".split()
     model = [(1, 2, "LOC", 0.9), (4, 5, "LOC", 0.9), (5, 6, "LOC", 0.9), (8, 9, "LOC", 0.9)]
     assert sentence_rules(model, words) == [(0, 2, "LOC", 0.9), (4, 6, "LOC", 0.9), (8, 9, "LOC", 0.9)]
+
+
+def test_a_news_site_or_an_outlets_brand_is_an_organisation():
+    words = "dikutip TribunJakarta.com dan dilihat detikJatim , kata Kompas".split()
+    model = [(1, 2, "LOC", 0.6), (6, 7, "ORG", 0.9)]
+    assert sentence_rules(model, words) == [(1, 2, "ORG", 0.6), (4, 5, "ORG", 0.8), (6, 7, "ORG", 0.9)]

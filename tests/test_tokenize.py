@@ -119,3 +119,12 @@ def test_a_name_at_the_end_of_a_line_keeps_every_letter(extractor):
     for name in names:
         assert f"- Ketua DPW PKS {name}" in lines, name
     assert all(text[t.start:t.end] == t.text for s in sentences for t in s.tokens)
+
+
+@pytest.mark.slow
+def test_sites_brands_and_age_groups_stay_one_word(extractor):
+    text = "Timnas U-19 dilihat detikJatim, TribunJakarta.com dan CNNIndonesia.com. Kompas.com melaporkan."
+    sentences = tokenize_documents(extractor.stanza, [make_document("d", "mem", text)])[0].sentences
+    words = [t.text for s in sentences for t in s.tokens]
+    assert {"U-19", "detikJatim", "TribunJakarta.com", "CNNIndonesia.com", "Kompas.com"} <= set(words)
+    assert all(text[t.start:t.end] == t.text for s in sentences for t in s.tokens)
