@@ -190,15 +190,26 @@ def serve(tables_dir: Path, host: str, port: int) -> None:
     sys.exit(run_datasette(tables_dir, host, port))
 
 
+def _rule_name(ctx, param, values: tuple[str, ...]) -> frozenset[str]:
+    from pipeline.recognize import RULE_NAMES
+
+    unknown = set(values) - RULE_NAMES
+    if unknown:
+        raise click.BadParameter(f"no rule {', '.join(sorted(unknown))}; rules: {', '.join(sorted(RULE_NAMES))}")
+    return frozenset(values)
+
+
 @cli.command("evaluate-ner")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
               help="Write token, gold tag and predicted tag per line.")
+@click.option("--without", multiple=True, callback=_rule_name, metavar="RULE",
+              help="Leave out a recogniser rule (repeatable), to measure what it does.")
 @json_option
 @models_option
 @threads_option
 @clear_errors
-def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
+def evaluate_ner(file: Path, predictions: Path | None, without: frozenset[str], json_out: Path | None,
                  models_dir: Path | None, threads: int | None) -> None:
     """Score the shipped recogniser on a CoNLL-style or token/TAG NER file.
 
@@ -212,8 +223,9 @@ def evaluate_ner(file: Path, predictions: Path | None, json_out: Path | None,
     set_threads(threads or 1)
     sentences = read_tagged_file(file)
     nlp = load_recognizer(_models(models_dir) / "ner")
-    scores, predicted = evaluate_sentences(nlp, sentences)
-    click.echo(format_scores(file.name, scores.as_dict()))
+    scores, predicted = evaluate_sentences(nlp, sentences, without=without)
+    click.echo(format_scores(file.name + (f" without {', '.join(sorted(without))}" if without else ""),
+                             scores.as_dict()))
     if predictions:
         with predictions.open("w", encoding="utf-8") as out:
             for sentence, tags in zip(sentences, predicted, strict=True):

@@ -80,15 +80,16 @@ def sentence_document(number: int, tokens: Sequence[str]) -> TokenizedDocument:
     return TokenizedDocument(document, (Sentence(0, 0, len(document.text), view.tokens),))
 
 
-def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence], places: Places = None) -> list[list[str]]:
+def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence], places: Places = None,
+                          without: frozenset[str] = frozenset()) -> list[list[str]]:
     """BIO tags for corpus tokens from the product's own recogniser (``recognize``: the model,
     the sentence rules and the document rules, each sentence read as a document), predicted on
     the tokens the product's tokenizer would make."""
     split = [retokenize(s) for s in sentences]
     documents = [sentence_document(i, s.tokens) for i, (s, _) in enumerate(split)]
     tagged = []
-    for document, mentions, ((s, cores)) in zip(documents, recognize(nlp, documents, places=places), split,
-                                                strict=True):
+    found = recognize(nlp, documents, places=places, without=without)
+    for document, mentions, (s, cores) in zip(documents, found, split, strict=True):
         starts = [t.start for t in document.sentences[0].tokens]
         tags = ["O"] * len(s.tokens)
         for m in mentions:  # a mention inside a token ("Prabowo" of "Prabowo-Gibran") tags the token
@@ -99,14 +100,15 @@ def predict_corpus_tokens(nlp, sentences: Sequence[TaggedSentence], places: Plac
     return tagged
 
 
-def evaluate_sentences(nlp, sentences: Sequence[TaggedSentence],
-                       places: Places = None) -> tuple[NerScores, list[list[str]]]:
-    predicted = predict_corpus_tokens(nlp, sentences, places)
+def evaluate_sentences(nlp, sentences: Sequence[TaggedSentence], places: Places = None,
+                       without: frozenset[str] = frozenset()) -> tuple[NerScores, list[list[str]]]:
+    predicted = predict_corpus_tokens(nlp, sentences, places, without)
     return score_spans([s.tags for s in sentences], predicted), predicted
 
 
-def evaluate_sets(nlp, sets: Mapping[str, Sequence[TaggedSentence]], places: Places = None) -> dict[str, dict]:
-    return {name: evaluate_sentences(nlp, sentences, places)[0].as_dict() for name, sentences in sets.items()}
+def evaluate_sets(nlp, sets: Mapping[str, Sequence[TaggedSentence]], places: Places = None,
+                  without: frozenset[str] = frozenset()) -> dict[str, dict]:
+    return {name: evaluate_sentences(nlp, sentences, places, without)[0].as_dict() for name, sentences in sets.items()}
 
 
 @dataclass(frozen=True)

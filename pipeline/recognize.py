@@ -612,26 +612,35 @@ DOCUMENT_RULES: tuple[MentionRule, ...] = (
 )
 
 
-def apply_sentence_rules(spans: list[Span], sentence: SentenceView) -> list[Span]:
+RULE_NAMES = frozenset(rule.__name__ for rule in (*SENTENCE_RULES, *DOCUMENT_RULES))
+
+
+def apply_sentence_rules(spans: list[Span], sentence: SentenceView,
+                         without: frozenset[str] = frozenset()) -> list[Span]:
     for rule in SENTENCE_RULES:
-        spans = rule(spans, sentence)
+        if rule.__name__ not in without:
+            spans = rule(spans, sentence)
     return spans
 
 
-def apply_document_rules(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[Mention]:
+def apply_document_rules(document: TokenizedDocument, mentions: Sequence[Mention],
+                         without: frozenset[str] = frozenset()) -> list[Mention]:
     for rule in DOCUMENT_RULES:
-        mentions = rule(document, mentions)
+        if rule.__name__ not in without:
+            mentions = rule(document, mentions)
     return list(mentions)
 
 
 def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256,
-              places: frozenset[tuple[str, ...]] | None = None) -> list[list[Mention]]:
+              places: frozenset[tuple[str, ...]] | None = None,
+              without: frozenset[str] = frozenset()) -> list[list[Mention]]:
     """Mentions for each document, in text order, each with the model's confidence: the model's
     spans in each sentence through ``SENTENCE_RULES``, then each document's mentions through
     ``DOCUMENT_RULES``. Sentences of site furniture (adverts, embeds) are not read.
 
     ``places``: the country, territory and capital names tagged LOC wherever the model left
     them untagged; ``known_places()`` by default, ``frozenset()`` for idner-news-2k's convention.
+    ``without``: names of rules left out, to measure what each one does (``RULE_NAMES``).
     """
     places = known_places() if places is None else places
     jobs = [(i, sentence, SentenceView(sentence.tokens, places))
@@ -642,7 +651,7 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
         batch = jobs[chunk:chunk + batch_size]
         parsed = parse_with_confidence(nlp, [sentence_doc(nlp.vocab, view.tokens) for _, _, view in batch])
         for (i, sentence, view), entities in zip(batch, parsed, strict=True):
-            entities = apply_sentence_rules(entities, view)
+            entities = apply_sentence_rules(entities, view, without)
             document = documents[i].document
             for first, last, label, confidence in entities:
                 if label not in LABELS:
@@ -654,4 +663,4 @@ def recognize(nlp, documents: Sequence[TokenizedDocument], batch_size: int = 256
                     text=document.text[start:end], label=label, confidence=round(confidence, 4),
                     zone=document.zone_at(start, end),
                 ))
-    return [apply_document_rules(doc, found) for found, doc in zip(mentions, documents, strict=True)]
+    return [apply_document_rules(doc, found, without) for found, doc in zip(mentions, documents, strict=True)]

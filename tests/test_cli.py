@@ -131,3 +131,10 @@ def test_evaluate_links_through_the_cli(tmp_path):
     assert json.loads((tmp_path / "s.json").read_text())["gold_pairs"] == 1
     default = CliRunner().invoke(cli, ["evaluate-links"])
     assert default.exit_code == 0 and "linking.jsonl" in default.output
+
+
+def test_evaluate_ner_names_the_rules_it_can_leave_out(tmp_path):
+    data = tmp_path / "gold.txt"
+    data.write_text("Joko\tB-PER\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate-ner", str(data), "--without", "no_such_rule"])
+    assert result.exit_code == 2 and "with_place_designators" in result.output
