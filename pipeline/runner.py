@@ -18,6 +18,7 @@ from pipeline.errors import EngineError, ModelError, OutputError
 from pipeline.files import publish, run_folder
 from pipeline.ingest import read_documents
 from pipeline.link import NO_STEERING, EntityIndex, LinkSettings, link_document
+from pipeline.models import default_models_dir, rebuild_hint
 from pipeline.recognize import load_recognizer, recognize
 from pipeline.store import TableStore
 from pipeline.tables import Tables, write_tables, write_texts
@@ -26,7 +27,7 @@ from pipeline.types import Document, ProcessedDocument, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODELS = default_models_dir()
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ class DaskExtractor(Engine):
         super().__init__(models_dir, batch_size, progress, cache_dir)
         for part in ("tokenizer", "ner"):  # fail here, with the usual message, not on a worker
             if not (models_dir / part).is_dir():
-                raise ModelError(f"missing model folder {models_dir / part}; rebuild it with `make train-{part}`")
+                raise ModelError(f"missing model folder {models_dir / part}; {rebuild_hint(part)}")
         if scheduler:
             self.cluster = None
             self.client = Client(scheduler)

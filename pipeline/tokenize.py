@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.errors import ModelError
+from pipeline.models import rebuild_hint
 from pipeline.types import Document, Sentence, Token, TokenizedDocument
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ T = TypeVar("T")
 TOKENIZER_FILE = "id_tokenizer.pt"
 MWT_FILE = "id_mwt.pt"
 RESOURCES_FILE = "resources.json"  # Stanza reads its model catalogue from here; the project's is empty
-REBUILD_HINT = "rebuild it with `make train-tokenizer`"
+REBUILD_HINT = rebuild_hint("tokenizer")
 
 
 @functools.cache
