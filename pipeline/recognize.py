@@ -58,6 +58,14 @@ def _register_words_only_tokenizer() -> None:
         registry.tokenizers.register(WORDS_ONLY, func=lambda: lambda nlp: Tokenizer(nlp.vocab))
 
 
+def check_ner_files(model_dir: Path) -> Path:
+    """The spaCy pipeline folder of ``model_dir``; ModelError if it is missing."""
+    path = model_dir / "spacy"
+    if not (path / "config.cfg").is_file():
+        raise ModelError(f"missing NER model {path}; {REBUILD_HINT}")
+    return path
+
+
 def load_recognizer(model_dir: Path):
     """The project's spaCy NER pipeline, for ``Doc`` objects built from Stanza tokens."""
     import spacy
@@ -66,9 +74,7 @@ def load_recognizer(model_dir: Path):
 
     _register_words_only_tokenizer()
 
-    path = model_dir / "spacy"
-    if not (path / "config.cfg").is_file():
-        raise ModelError(f"missing NER model {path}; {REBUILD_HINT}")
+    path = check_ner_files(model_dir)
     try:
         return spacy.load(path, exclude=["tokenizer"], config={"nlp": {"tokenizer": {"@tokenizers": WORDS_ONLY}}})
     except Exception as exc:  # spaCy raises many kinds of errors for damaged model files
