@@ -362,6 +362,8 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
               help="With --report-docs: save screenshots of the report's views into this folder.")
 @click.option("--article-mb", type=click.FloatRange(0.1), default=None,
               help="Instead: one article of this many MB through the whole extraction, for its peak memory.")
+@click.option("--startup", "startup_only", is_flag=True,
+              help="Instead: only the start-up figures (one article; 400 articles against tokenization alone).")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
               help="Documents per batch through the models.")
 @corpora_option
@@ -370,25 +372,30 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
               default=Path("build/bench.json"), show_default=True, help="Write the figures as JSON.")
 @clear_errors
 def bench(tokens: int, quick: bool, report_docs: int | None, screenshots: Path | None, article_mb: float | None,
-          batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
+          startup_only: bool, batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
     """Throughput and memory: tokenization alone against the whole extraction, in one process;
-    with --report-docs, the report's size and opening time on news articles; with --article-mb,
-    the peak memory of one huge article.
+    then start-up: `entitas extract` of one article against importing torch, stanza and spaCy,
+    and of 400 articles (the whole process) against tokenization alone. Instead: with
+    --report-docs, the report's size and opening time on news articles; with --article-mb, the
+    peak memory of one huge article; with --startup, the start-up figures alone.
 
     Run it on a quiet machine. `make bench`, `make bench-quick` and `make bench-report` run it.
 
     Example: entitas bench --quick
     """
-    from pipeline.bench import run, run_article, run_report
+    from pipeline.bench import run, run_article, run_report, run_startup
 
+    found = corpora if corpora.exists() else None
     if report_docs:
         if screenshots:
             screenshots.mkdir(parents=True, exist_ok=True)
         result = run_report(report_docs, threads or 1, corpora, batch_size, screenshots)
     elif article_mb:
         result = run_article(article_mb, threads or 1, batch_size)
+    elif startup_only:
+        result = run_startup(threads or 1, found, batch_size)
     else:
-        result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
+        result = run(100_000 if quick else tokens, threads or 1, found, batch_size)
     _write_json(json_out, result)
     click.echo(json.dumps(result, indent=2))
 

@@ -273,7 +273,7 @@ class DaskExtractor(Engine):
             self.client = Client(scheduler)
         else:
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None)
+                                        dashboard_address=":0")
             self.client = Client(self.cluster)
         self.in_flight = 2 * max(1, len(self.client.scheduler_info()["workers"]))
 
@@ -308,16 +308,11 @@ class DaskExtractor(Engine):
 
 def quiet_dask_logs() -> None:
     """Dask's own INFO logs (scheduler and worker start-up, addresses) only with ``-v``: they
-    are not this tool's messages. Workers read the same Dask config when they start."""
-    import dask
-
-    level = "info" if logging.getLogger("pipeline").isEnabledFor(logging.INFO) else "error"
-    dask.config.set({"logging.distributed": level, "logging.distributed.client": level,
-                     "logging.distributed.scheduler": level, "logging.distributed.worker": level,
-                     "logging.distributed.nanny": level})
+    are not this tool's messages."""
+    level = logging.INFO if logging.getLogger("pipeline").isEnabledFor(logging.INFO) else logging.ERROR
     for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.worker",
                  "distributed.nanny"):
-        logging.getLogger(name).setLevel(level.upper())
+        logging.getLogger(name).setLevel(level)
 
 
 @contextmanager
