@@ -130,6 +130,7 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str]]] = {
     "mentions": [("doc_id", "documents"), ("entity_id", "entities")],
     "aliases": [("entity_id", "entities")],
     "cooccurrence": [("entity_a", "entities"), ("entity_b", "entities"), ("example_doc_id", "documents")],
+    "document_entities": [("doc_id", "documents"), ("entity_id", "entities")],
 }
 MENTIONS_FTS = "mentions_fts"  # full-text index over the mentions' sentences (and the mentions as written)
 
