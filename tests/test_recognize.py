@@ -199,5 +199,5 @@ def test_the_recogniser_loads_without_spacys_tokenizer_and_finds_the_same_entiti
     tokenized = extractor.tokenize([make_document(p.stem, "mem", p.read_text(encoding="utf-8"))
                                     for p in sorted(SEEDS.glob("*.txt"))])
     sentences = [s for t in tokenized for s in t.sentences]
-    assert parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s) for s in sentences]) == \
-        parse_with_confidence(full, [sentence_doc(full.vocab, s) for s in sentences])
+    assert parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s.tokens) for s in sentences]) == \
+        parse_with_confidence(full, [sentence_doc(full.vocab, s.tokens) for s in sentences])
