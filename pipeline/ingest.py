@@ -316,7 +316,8 @@ def iter_input_files(paths: Iterable[Path], exclude: Iterable[Path] = (),
             files.extend(found)
         else:
             files.append(InputFile(path, path.stem))
-    passed_over = [str(f.path) for f in files if f.reason == UNREAD_FORMAT]
+    # hidden files (.DS_Store, editors' swap files) are no documents anyone meant: rows, but not named
+    passed_over = [str(f.path) for f in files if f.reason == UNREAD_FORMAT and not f.path.name.startswith(".")]
     if passed_over:
         suffixes = sorted({Path(p).suffix.lower() or "(no suffix)" for p in passed_over})
         shown = ", ".join(printable(p) for p in passed_over[:5])

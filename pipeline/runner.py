@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -308,8 +309,9 @@ class DaskExtractor(Engine):
 
 def quiet_dask_logs() -> None:
     """Dask's own INFO logs (scheduler and worker start-up, addresses) only with ``-v``: they
-    are not this tool's messages."""
+    are not this tool's messages. The worker processes Dask starts read the environment."""
     level = logging.INFO if logging.getLogger("pipeline").isEnabledFor(logging.INFO) else logging.ERROR
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = logging.getLevelName(level).lower()
     for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.worker",
                  "distributed.nanny"):
         logging.getLogger(name).setLevel(level)

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from pipeline.dates import parse_date
-from pipeline.ingest import RecordFields, iter_input_files, known_document_count, read_documents
+from pipeline.ingest import RecordFields, iter_input_files, known_document_count, read_documents, read_files
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "metadata"
@@ -78,16 +78,22 @@ def test_a_folder_names_the_files_it_does_not_read_in_one_warning(tmp_path, capl
     (tmp_path / ".DS_Store").write_bytes(b"\x00")
     with caplog.at_level(logging.WARNING, logger="pipeline"):
         files = iter_input_files([tmp_path])
-    assert [stem for _, stem in files] == ["a", "b"]
-    [warning] = [r.getMessage() for r in caplog.records]
+    assert [(f.stem, f.status) for f in files] == [(".DS_Store", "skipped"), ("a", ""), ("b", ""),
+                                                   ("laporan.docx", "skipped"), ("sub/siaran.pdf", "skipped")]
+    [warning] = [r.getMessage() for r in caplog.records]  # one, naming the documents (not .DS_Store)
     assert "2 files" in warning and ".docx, .pdf" in warning and "laporan.docx" in warning and "siaran.pdf" in warning
-    assert known_document_count(files) == 2
+    assert known_document_count(files) == 5  # each skipped file has its row too
+    with caplog.at_level(logging.WARNING, logger="pipeline"):
+        caplog.clear()
+        rows = list(read_files(files))
+    assert [d.status for d in rows] == ["skipped", "ok", "ok", "skipped", "skipped"]
+    assert not caplog.records  # not named a second time
 
 
-def test_a_docx_named_on_the_command_line_is_an_error_that_says_why(tmp_path):
+def test_a_docx_named_on_the_command_line_is_a_row_that_says_why(tmp_path):
     (tmp_path / "laporan.docx").write_bytes(b"PK\x03\x04")
     [doc] = read_documents([tmp_path / "laporan.docx"])
-    assert doc.status == "error" and ".docx files are not read" in doc.error
+    assert doc.status == "skipped" and ".docx files are not read" in doc.error
 
 
 def test_the_document_count_is_known_only_for_one_document_files():
