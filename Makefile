@@ -10,8 +10,8 @@ OUT ?= outputs/
 TRAIN_THREADS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install extract test test-fast lint evaluate bench bench-quick bench-report bench-article \
-	train-tokenizer train-ner clean
+.PHONY: help install extract test test-fast test-wheel wheel lint evaluate bench bench-quick bench-report \
+	bench-article train-tokenizer train-ner clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ test: $(STAMP) ## Run the whole test suite on the shipped models (what CI runs)
 
 test-fast: $(STAMP) ## The suite without the tests marked slow (well under a minute)
 	$(BIN)/python -m pytest -m "not slow"
+
+test-wheel: $(STAMP) ## Build the wheel, install it alone into a scratch venv, extract the seeds from another folder
+	$(BIN)/python -m pytest tests/test_wheel.py
+
+wheel: $(STAMP) ## Build dist/entitas-*.whl: the code and the models, installable anywhere
+	$(BIN)/pip wheel --no-deps --no-build-isolation --quiet --wheel-dir dist .
 
 lint: $(STAMP) ## Ruff over the code
 	$(BIN)/ruff check pipeline tests
@@ -59,5 +65,5 @@ train-ner: $(STAMP) ## Retrain the spaCy NER model into models/ner
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/entitas -v train ner --corpora $(CORPORA) \
 		--gazetteers $(CORPORA)/gazetteers/dbpedia-id/original-dbpedia,$(CORPORA)/gazetteers/dbpedia-id/mdee_gazetteer
 
-clean: ## Remove outputs and training scratch files (keeps .venv and models)
-	rm -rf $(OUT) build
+clean: ## Remove outputs, built wheels and training scratch files (keeps .venv and models)
+	rm -rf $(OUT) build dist

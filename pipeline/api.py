@@ -18,7 +18,7 @@ from pipeline.types import Document
 
 
 class Pipeline:
-    """Loads the models once; call ``extract`` as often as you like."""
+    """Loads the models once, on the first ``extract``; call it as often as you like."""
 
     def __init__(self, models_dir: Path = DEFAULT_MODELS, threads: int = 1,
                  link_settings: LinkSettings = NO_STEERING):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -73,9 +72,15 @@ def _models(models_dir: Path | None) -> Path:
     return models_dir or DEFAULT_MODELS
 
 
+def _speaker() -> Callable[[str], None]:
+    """A function that tells the user something on stderr, unless -q; safe to call from the
+    engine's threads, which have no click context."""
+    quiet = click.get_current_context().find_root().obj["quiet"]
+    return (lambda text: None) if quiet else (lambda text: click.echo(text, err=True))
+
+
 def _say(text: str) -> None:
-    if not click.get_current_context().obj["quiet"]:
-        click.echo(text, err=True)
+    _speaker()(text)
 
 
 def _write_json(path: Path | None, data: dict) -> None:
@@ -84,25 +89,48 @@ def _write_json(path: Path | None, data: dict) -> None:
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value) -> None:
+    """-v and -q, before the command or after it (``entitas extract x -v``): counts add up, and
+    logging follows the latest count."""
+    settings = ctx.find_root().ensure_object(dict)
+    settings.setdefault("verbose", 0)
+    settings.setdefault("quiet", False)
+    if param.name == "verbose":
+        settings["verbose"] += value
+    else:
+        settings["quiet"] = settings["quiet"] or value
+    quiet, verbose = settings["quiet"], settings["verbose"]
+    settings["progress"] = not quiet and sys.stderr.isatty()
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)
+
+
+def verbosity_options(command):
+    command = click.option("-v", "--verbose", count=True, expose_value=False, callback=_set_verbosity,
+                           help="Log progress (-vv: debug).")(command)
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_verbosity,
+                        help="Only errors.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="entitas")
-@click.option("-v", "--verbose", count=True, help="Log progress (-vv: debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-def cli(verbose: int, quiet: bool) -> None:
+@verbosity_options
+def cli() -> None:
     """Indonesian people, organisations and places: from news text to entity tables.
 
     Example: entitas extract seeds/ --out outputs/
     """
-    click.get_current_context().obj = {"quiet": quiet, "progress": not quiet and sys.stderr.isatty()}
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    if quiet:  # Dask configures its own loggers, in this process and in every worker it starts
-        os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
-        logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--text-field", default="text", show_default=True,
+              help="The JSONL field or CSV column that holds the text.")
+@click.option("--id-field", default="id", show_default=True,
+              help="The JSONL field or CSV column that holds the document id (optional in the data).")
+@click.option("--date-field", default="date", show_default=True,
+              help="The JSONL field or CSV column that holds the publication date (optional in the data).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Folder the tables are written to.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl", "sqlite"]), default="csv",
@@ -126,27 +154,46 @@ def cli(verbose: int, quiet: bool) -> None:
 @models_option
 @threads_option
 @clear_errors
-def extract(inputs: tuple[Path, ...], out_dir: Path, fmt: str, cache_dir: Path | None, no_cache: bool,
-            batch_size: int, engine: str, scheduler: str | None, workers: int | None, alias_file: Path | None,
-            forbid_file: Path | None, follow_symlinks: bool, models_dir: Path | None, threads: int | None) -> None:
-    """Extract entity tables from text files, folders, JSONL or CSV (a `text` column).
+def extract(inputs: tuple[Path, ...], text_field: str, id_field: str, date_field: str, out_dir: Path, fmt: str,
+            cache_dir: Path | None, no_cache: bool, batch_size: int, engine: str, scheduler: str | None,
+            workers: int | None, alias_file: Path | None, forbid_file: Path | None, follow_symlinks: bool,
+            models_dir: Path | None, threads: int | None) -> None:
+    """Extract entity tables from text files, HTML pages, folders of them, JSONL or CSV.
 
+    \b
+    INPUT is any mix of:
+      .txt            one document per file (a file given by name is read whatever its suffix)
+      .html, .htm     a web page: its main text, title and date (menus, adverts, comments left out)
+      folder          every .txt, .html, .htm, .jsonl and .csv file in it, searched recursively
+      .jsonl          one JSON object per line, with the text in a "text" field (--text-field);
+                      "id" (--id-field) and "date" (--date-field) are optional
+      .csv            a header row with a "text" column (--text-field); "id" and "date" optional
+    Every other field or column (title, url, section, ...) becomes a column of documents.csv.
+    Dates such as 2024-01-17T10:15:00+07:00 or "Rabu, 17 Januari 2024 10:15 WIB" are read.
+
+    \b
     Example: entitas extract seeds/ --out outputs/ --aliases my-aliases.csv
+             entitas extract berita.csv --text-field isi --id-field url --out tables/
     """
-    from pipeline.ingest import read_documents
+    from pipeline.files import ensure_writable_dir
+    from pipeline.ingest import RecordFields, iter_input_files, known_document_count, read_files
     from pipeline.runner import open_engine
     from pipeline.steering import read_link_settings
 
     started = time.perf_counter()
-    settings = read_link_settings(alias_file, forbid_file)
-    progress = click.get_current_context().obj["progress"]
     cache_dir = None if no_cache else cache_dir or out_dir / ".cache"
-    documents = read_documents(inputs, exclude=[out_dir, *([cache_dir] if cache_dir else [])],
-                               follow_symlinks=follow_symlinks)
+    # a wrong input, output or steering file fails here, before any model loads
+    files = iter_input_files(inputs, exclude=[out_dir, *([cache_dir] if cache_dir else [])],
+                             follow_symlinks=follow_symlinks)
+    ensure_writable_dir(out_dir)
+    settings = read_link_settings(alias_file, forbid_file)
+    fields = RecordFields(text=text_field, id=id_field, date=date_field)
+    progress = click.get_current_context().find_root().obj["progress"]
     with sigterm_exits(), open_engine(engine, _models(models_dir), threads=threads, scheduler=scheduler,
-                                      workers=workers, batch_size=batch_size, progress=progress,
+                                      workers=workers, batch_size=batch_size, progress=progress, say=_speaker(),
                                       cache_dir=cache_dir) as extractor:
-        summary = extractor.extract_to(documents, out_dir, fmt, settings)
+        summary = extractor.extract_to(read_files(files, fields), out_dir, fmt, settings,
+                                       total=known_document_count(files))
     for path in summary.written:
         logger.info("wrote %s", path)
     _say(f"{summary.documents} documents ({summary.not_processed} not processed), "
@@ -327,6 +374,8 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
               help="With --report-docs: save screenshots of the report's views into this folder.")
 @click.option("--article-mb", type=click.FloatRange(0.1), default=None,
               help="Instead: one article of this many MB through the whole extraction, for its peak memory.")
+@click.option("--startup", "startup_only", is_flag=True,
+              help="Instead: only the start-up figures (one article; 400 articles against tokenization alone).")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
               help="Documents per batch through the models.")
 @corpora_option
@@ -335,25 +384,30 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
               default=Path("build/bench.json"), show_default=True, help="Write the figures as JSON.")
 @clear_errors
 def bench(tokens: int, quick: bool, report_docs: int | None, screenshots: Path | None, article_mb: float | None,
-          batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
+          startup_only: bool, batch_size: int, corpora: Path, threads: int | None, json_out: Path) -> None:
     """Throughput and memory: tokenization alone against the whole extraction, in one process;
-    with --report-docs, the report's size and opening time on news articles; with --article-mb,
-    the peak memory of one huge article.
+    then start-up: `entitas extract` of one article against importing torch, stanza and spaCy,
+    and of 400 articles (the whole process) against tokenization alone. Instead: with
+    --report-docs, the report's size and opening time on news articles; with --article-mb, the
+    peak memory of one huge article; with --startup, the start-up figures alone.
 
     Run it on a quiet machine. `make bench`, `make bench-quick` and `make bench-report` run it.
 
     Example: entitas bench --quick
     """
-    from pipeline.bench import run, run_article, run_report
+    from pipeline.bench import run, run_article, run_report, run_startup
 
+    found = corpora if corpora.exists() else None
     if report_docs:
         if screenshots:
             screenshots.mkdir(parents=True, exist_ok=True)
         result = run_report(report_docs, threads or 1, corpora, batch_size, screenshots)
     elif article_mb:
         result = run_article(article_mb, threads or 1, batch_size)
+    elif startup_only:
+        result = run_startup(threads or 1, found, batch_size)
     else:
-        result = run(100_000 if quick else tokens, threads or 1, corpora if corpora.exists() else None, batch_size)
+        result = run(100_000 if quick else tokens, threads or 1, found, batch_size)
     _write_json(json_out, result)
     click.echo(json.dumps(result, indent=2))
 
@@ -420,6 +474,18 @@ def train_ner(corpora: Path, gazetteers: str, work_dir: Path, model_dir: Path, p
                    [p for p in adapt_parts.split(",") if p], config or CONFIG, adapt_config or ADAPT_CONFIG,
                    settings)
     click.echo(json.dumps(scores, indent=2))
+
+
+def _accept_verbosity_everywhere(group: click.Group) -> None:
+    """-v and -q after any command too, as users type them (``entitas extract news/ -v``)."""
+    for command in group.commands.values():
+        if not any(p.name == "verbose" for p in command.params):
+            verbosity_options(command)
+        if isinstance(command, click.Group):
+            _accept_verbosity_everywhere(command)
+
+
+_accept_verbosity_everywhere(cli)
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.errors import OutputError
+
 logger = logging.getLogger(__name__)
 
 
@@ -130,3 +132,14 @@ def _move_journal_files(out_dir: Path) -> None:
         if source.exists():
             os.replace(source, out_dir / name)
     (out_dir / JOURNAL).unlink()
+
+
+def ensure_writable_dir(path: Path) -> None:
+    """Make the folder ``path`` if needed and prove a file can be written in it: a run learns
+    that its output folder is unusable before it spends anything on the input."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write to {path}: {exc.strerror or exc}") from exc

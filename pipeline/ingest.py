@@ -20,14 +20,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipeline.dates import parse_date
 from pipeline.errors import InputError
 from pipeline.types import Document, Zone
 
 logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm")
 TABLE_SUFFIXES = (".jsonl", ".csv")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + TABLE_SUFFIXES
+# Document formats a newsroom keeps beside its text that this tool does not read: named, not read as text.
+UNREAD_FORMATS = (".docx", ".doc", ".pdf", ".odt", ".rtf", ".pptx", ".xlsx", ".xls", ".epub")
+UNREAD_FORMAT = f"not a format read ({', '.join(SUPPORTED_SUFFIXES)})"  # a folder entry's reason
 
 # Whole lines that Indonesian news sites add around an article; (rule name, pattern).
 BOILERPLATE_LINES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -286,7 +291,7 @@ def _folder_entry(path: Path, name: str, root_real: str, follow_symlinks: bool, 
     if not stat.S_ISREG(mode):
         return [InputFile(path, name, "skipped", f"{_kind(mode)}, not a file to read")]
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return [InputFile(path, name, "skipped", f"not a format read ({', '.join(SUPPORTED_SUFFIXES)})")]
+        return [InputFile(path, name, "skipped", UNREAD_FORMAT)]
     return [InputFile(path, Path(name).with_suffix("").as_posix())]
 
 
@@ -296,7 +301,8 @@ def iter_input_files(paths: Iterable[Path], exclude: Iterable[Path] = (),
 
     A given file is read whatever its suffix; a folder is searched for supported suffixes
     (``walk_folder``), and its files are named by their path inside it (``2024/01/article``), so
-    ids stay unique.
+    ids stay unique. The files of a folder in formats the tool does not read (``.docx``,
+    ``.pdf``, ...) are named in one warning (and each gets its row).
     """
     exclude = list(exclude)
     files: list[InputFile] = []
@@ -306,26 +312,55 @@ def iter_input_files(paths: Iterable[Path], exclude: Iterable[Path] = (),
         if path.is_dir():
             found = walk_folder(path, exclude, follow_symlinks)
             if not any(not f.status for f in found):
-                raise InputError(f"no .txt, .jsonl or .csv files in {path}")
+                raise InputError(f"no {', '.join(SUPPORTED_SUFFIXES)} files in {path}")
             files.extend(found)
         else:
             files.append(InputFile(path, path.stem))
+    # hidden files (.DS_Store, editors' swap files) are no documents anyone meant: rows, but not named
+    passed_over = [str(f.path) for f in files if f.reason == UNREAD_FORMAT and not f.path.name.startswith(".")]
+    if passed_over:
+        suffixes = sorted({Path(p).suffix.lower() or "(no suffix)" for p in passed_over})
+        shown = ", ".join(printable(p) for p in passed_over[:5])
+        more = f" and {len(passed_over) - 5} more" if len(passed_over) > 5 else ""
+        logger.warning("not read: %d files of formats this tool does not read (%s): %s%s; "
+                       "save them as .txt or .html to include them", len(passed_over), ", ".join(suffixes),
+                       shown, more)
     return files
 
 
-TEXT_COLUMN, ID_COLUMN = "text", "id"
+def known_document_count(files: list[InputFile]) -> int | None:
+    """How many documents (rows) the files give, where that is known before reading them: a text
+    or HTML file gives one, and so does an entry that is not read (a text of more than a million
+    characters is read as parts)."""
+    one_each = TEXT_SUFFIXES + HTML_SUFFIXES
+    return len(files) if all(f.status or f.path.suffix.lower() in one_each for f in files) else None
 
 
-def read_documents(paths: Iterable[Path], exclude: Iterable[Path] = (),
+@dataclass(frozen=True)
+class RecordFields:
+    """The fields of a JSONL record or CSV row that hold the text, the id and the publication
+    date; every other field is kept as the document's metadata."""
+
+    text: str = "text"
+    id: str = "id"
+    date: str = "date"
+
+
+def read_documents(paths: Iterable[Path], fields: RecordFields = RecordFields(), exclude: Iterable[Path] = (),
                    follow_symlinks: bool = False) -> Iterator[Document]:
-    """Every document under ``paths``; a file that cannot be read yields a failed document,
-    and so does every folder entry that is not read (``iter_input_files``).
+    """Every document under ``paths`` (``iter_input_files``, then ``read_files``)."""
+    return read_files(iter_input_files(paths, exclude, follow_symlinks), fields)
+
+
+def read_files(files: list[InputFile], fields: RecordFields = RecordFields()) -> Iterator[Document]:
+    """Every document of ``files``; a file that cannot be read yields a failed document, and so
+    does every folder entry that is not read.
 
     Ids are unique: a repeated one (two folders with the same file names, repeated record ids)
     gets ``~2``, ``~3``, ... (the first of these not taken) with a warning.
     """
     seen: set[str] = set()
-    for document in _read_all(paths, exclude, follow_symlinks):
+    for document in _read_all(files, fields):
         if document.doc_id in seen:
             count = 2
             while f"{document.doc_id}~{count}" in seen:
@@ -354,12 +389,17 @@ def read_file_bytes(path: Path) -> bytes:
             raise InputError(f"cannot read it: {exc.strerror or exc}") from exc
 
 
-def _read_all(paths: Iterable[Path], exclude: Iterable[Path], follow_symlinks: bool) -> Iterator[Document]:
-    for entry in iter_input_files(paths, exclude, follow_symlinks):
+def _read_all(files: list[InputFile], fields: RecordFields) -> Iterator[Document]:
+    for entry in files:
         path, stem = entry.path, entry.stem
         if entry.status:
-            logger.warning("%s: %s", printable(str(path)), entry.reason)
+            if entry.reason != UNREAD_FORMAT:  # those are named together by iter_input_files
+                logger.warning("%s: %s", printable(str(path)), entry.reason)
             yield failed_document(stem, str(path), entry.reason, entry.status)
+            continue
+        if path.suffix.lower() in UNREAD_FORMATS:
+            yield failed_document(stem, str(path), f"{path.suffix.lower()} files are not read; "
+                                                   "save it as .txt or .html", "skipped")
             continue
         try:
             decoded = decode(read_file_bytes(path))
@@ -371,19 +411,38 @@ def _read_all(paths: Iterable[Path], exclude: Iterable[Path], follow_symlinks: b
             logger.warning("%s: %s", printable(str(path)), decoded.note)
         suffix = path.suffix.lower()
         if suffix == ".jsonl":
-            yield from _jsonl_documents(path, stem, decoded)
+            yield from _dated(path, _jsonl_documents(path, stem, decoded, fields))
         elif suffix == ".csv":
-            yield from _csv_documents(path, stem, decoded)
+            yield from _dated(path, _csv_documents(path, stem, decoded, fields))
+        elif suffix in HTML_SUFFIXES:
+            yield from _dated(path, _html_documents(path, stem, decoded))
         else:
             yield from make_documents(stem, str(path), decoded.text, note=decoded.note)
 
 
-def _record_id(stem: str, number: int, record: dict) -> str:
-    value = record.get(ID_COLUMN)
-    return str(value) if value not in (None, "") else f"{stem}:{number}"
+def _as_text(value) -> str:
+    """A field's value as a text cell: strings as they are, nothing as "", the rest as JSON."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _jsonl_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Document]:
+def _with_fields(documents: list[Document], date: str, metadata: dict[str, object]) -> list[Document]:
+    """The documents of one record (its parts) with the record's date and other fields."""
+    pairs = tuple((printable(key), _as_text(value)) for key, value in metadata.items())
+    return [replace(d, date=date, metadata=pairs) for d in documents]
+
+
+def _record_documents(stem: str, number: int, source: str, record: dict, fields: RecordFields,
+                      note: str) -> list[Document]:
+    value = record.get(fields.id)
+    doc_id = str(value) if value not in (None, "") else f"{stem}:{number}"
+    others = {k: v for k, v in record.items() if k not in (fields.text, fields.id, fields.date)}
+    return _with_fields(make_documents(doc_id, source, record[fields.text] or "", note=note),
+                        _as_text(record.get(fields.date)), others)
+
+
+def _jsonl_documents(path: Path, stem: str, decoded: Decoded, fields: RecordFields) -> Iterator[Document]:
     # split on \n alone: U+2028 and friends may stand raw inside JSON strings
     for number, line in enumerate(decoded.text.split("\n"), start=1):
         if not line.strip():
@@ -397,13 +456,14 @@ def _jsonl_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Docume
         except (ValueError, RecursionError) as exc:  # a 5,000-digit number, 100,000 nested brackets
             yield failed_document(f"{stem}:{number}", source, f"JSON that cannot be read: {str(exc)[:120]}")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get(TEXT_COLUMN), str):
-            yield failed_document(f"{stem}:{number}", source, f"no string field {TEXT_COLUMN!r}")
+        if not isinstance(record, dict) or not isinstance(record.get(fields.text), str):
+            yield failed_document(f"{stem}:{number}", source,
+                                  f"no string field {fields.text!r} (another field holds the text? --text-field)")
             continue
-        yield from make_documents(_record_id(stem, number, record), source, record[TEXT_COLUMN], note=decoded.note)
+        yield from _record_documents(stem, number, source, record, fields, decoded.note)
 
 
-def _csv_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Document]:
+def _csv_documents(path: Path, stem: str, decoded: Decoded, fields: RecordFields) -> Iterator[Document]:
     """One document per row. A quote that is not closed where it should be swallows the lines
     after it (to the end of the file, or to the next quote) into one cell: a row that spans
     lines with an odd count of quotes in them is reported, not read."""
@@ -411,8 +471,9 @@ def _csv_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Document
     lines = io.StringIO(decoded.text, newline="").readlines()
     reader = csv.DictReader(lines)
     try:
-        if reader.fieldnames is None or TEXT_COLUMN not in reader.fieldnames:
-            yield failed_document(stem, str(path), f"no column named {TEXT_COLUMN!r} (columns: {reader.fieldnames})")
+        if reader.fieldnames is None or fields.text not in reader.fieldnames:
+            yield failed_document(stem, str(path), f"no column named {fields.text!r} (columns: {reader.fieldnames}; "
+                                                   "name the text column with --text-field)")
             return
         first_line = reader.line_num + 1
         for number, record in enumerate(reader, start=1):
@@ -423,8 +484,42 @@ def _csv_documents(path: Path, stem: str, decoded: Decoded) -> Iterator[Document
                                       f"out of place (lines {first_line}-{last_line} not read)")
                 first_line = last_line + 1
                 continue
-            yield from make_documents(_record_id(stem, number, record), f"{path}:{number}",
-                                      record[TEXT_COLUMN] or "", note=decoded.note)
+            yield from _record_documents(stem, number, f"{path}:{number}", record, fields, decoded.note)
             first_line = reader.line_num + 1
     except csv.Error as exc:
         yield failed_document(f"{stem}:{reader.line_num}", f"{path}:{reader.line_num}", f"invalid CSV: {exc}")
+
+
+# What an HTML page's metadata gives beside its text and date (trafilatura's names).
+HTML_METADATA = ("title", "author", "url", "sitename", "description")
+
+
+def _html_documents(path: Path, stem: str, decoded: Decoded) -> list[Document]:
+    """The main text of a news page, without menus, adverts and comments, with its title, date
+    and the other metadata the page gives (trafilatura). Offsets count in the extracted text,
+    which ``texts.jsonl`` keeps: the page itself has no offsets a reader could use."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(decoded.text, with_metadata=True, include_comments=False,
+                                            include_tables=False, deduplicate=False)
+    if extracted is None or not (extracted.text or "").strip():
+        return [failed_document(stem, str(path), "no article text found in the HTML page")]
+    metadata = {name: getattr(extracted, name, None) for name in HTML_METADATA}
+    return _with_fields(make_documents(stem, str(path), extracted.text, note=decoded.note), extracted.date or "",
+                        {k: v for k, v in metadata.items() if v})
+
+
+def _dated(path: Path, documents: Iterable[Document]) -> Iterator[Document]:
+    """The documents with their date read into ISO 8601 (``parse_date``); a date that cannot
+    be read is left empty, and the file's unread dates are counted in one warning."""
+    unread: list[str] = []
+    for document in documents:
+        if document.date:
+            date = parse_date(document.date)
+            if date is None:
+                unread.append(document.date)
+            document = replace(document, date=date or "")
+        yield document
+    if unread:
+        logger.warning("%s: %d dates not understood, left empty (the first: %r)", printable(str(path)),
+                       len(unread), unread[0])

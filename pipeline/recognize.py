@@ -34,24 +34,49 @@ from pipeline.lexicon import (
     is_role_word,
     looks_like_acronym,
 )
+from pipeline.models import rebuild_hint
 from pipeline.tokenize import MEDIA_BRAND, SITE_NAME
 from pipeline.types import LABELS, Document, Mention, Sentence, Token, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
-REBUILD_HINT = "rebuild it with `make train-ner`"
+REBUILD_HINT = rebuild_hint("ner")
+
+
+WORDS_ONLY = "entitas.words_only.v1"
+
+
+def _register_words_only_tokenizer() -> None:
+    """spaCy's Indonesian tokenizer holds about 32,000 special cases, built twice on every load
+    (the language defaults, then the saved file): most of the model's load time. Documents
+    reach the model as Stanza's tokens (``sentence_doc``) and never pass through it, so the
+    recogniser is loaded with a bare tokenizer instead, and without reading the saved one."""
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import registry
+
+    if WORDS_ONLY not in registry.tokenizers:
+        registry.tokenizers.register(WORDS_ONLY, func=lambda: lambda nlp: Tokenizer(nlp.vocab))
+
+
+def check_ner_files(model_dir: Path) -> Path:
+    """The spaCy pipeline folder of ``model_dir``; ModelError if it is missing."""
+    path = model_dir / "spacy"
+    if not (path / "config.cfg").is_file():
+        raise ModelError(f"missing NER model {path}; {REBUILD_HINT}")
+    return path
 
 
 def load_recognizer(model_dir: Path):
+    """The project's spaCy NER pipeline, for ``Doc`` objects built from Stanza tokens."""
     import spacy
 
     import pipeline.gazetteer  # noqa: F401  (registers the gazetteer component's factory)
 
-    path = model_dir / "spacy"
-    if not (path / "config.cfg").is_file():
-        raise ModelError(f"missing NER model {path}; {REBUILD_HINT}")
+    _register_words_only_tokenizer()
+
+    path = check_ner_files(model_dir)
     try:
-        return spacy.load(path)
+        return spacy.load(path, exclude=["tokenizer"], config={"nlp": {"tokenizer": {"@tokenizers": WORDS_ONLY}}})
     except Exception as exc:  # spaCy raises many kinds of errors for damaged model files
         raise ModelError(f"cannot load NER model {path}: {exc}; {REBUILD_HINT}") from exc
 

@@ -42,9 +42,9 @@ ENTITY_FIELDS = ["id", "name", "label", "mentions", "documents", "aliases", "rol
 
 
 def document_dates(documents: pd.DataFrame) -> list[str] | None:
-    """Each document's day (``YYYY-MM-DD``) from a ``date`` column, where the documents have one;
-    a value that is no date is an empty string. None without the column."""
-    if "date" not in documents.columns:
+    """Each document's day (``YYYY-MM-DD``) from the ``date`` column, where any document has a
+    date; a value that is no date is an empty string. None when no document is dated."""
+    if "date" not in documents.columns or not documents["date"].fillna("").astype(str).str.strip().any():
         return None
     days = pd.to_datetime(documents["date"].astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     return [day.strftime("%Y-%m-%d") if not pd.isna(day) else "" for day in days]

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sqlite3
+import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.cache import DocumentCache, models_fingerprint
-from pipeline.errors import EngineError, ModelError, OutputError
+from pipeline.errors import EngineError, EntitasError, OutputError
 from pipeline.files import publish, run_folder
 from pipeline.ingest import read_documents
 from pipeline.link import NO_STEERING, EntityIndex, LinkSettings, link_document
-from pipeline.recognize import load_recognizer, recognize
+from pipeline.models import default_models_dir
+from pipeline.recognize import check_ner_files, load_recognizer, recognize
 from pipeline.store import TableStore
 from pipeline.tables import Tables, write_tables, write_texts
-from pipeline.tokenize import bounded_batches, load_stanza, tokenize_documents
+from pipeline.tokenize import bounded_batches, check_tokenizer_files, load_stanza, tokenize_documents
 from pipeline.types import Document, ProcessedDocument, TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODELS = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODELS = default_models_dir()
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,25 @@ def batches(items: Iterable[Document], size: int, max_chars: int = BATCH_CHARS) 
     return bounded_batches(items, lambda document: len(document.text), max_chars, size)
 
 
-class Engine:
-    """What every engine shares: the per-document cache, then linking and tables at the end."""
+def check_models(models_dir: Path) -> None:
+    """ModelError now, before any loading, if a model file is missing."""
+    check_tokenizer_files(models_dir / "tokenizer")
+    check_ner_files(models_dir / "ner")
 
-    def __init__(self, models_dir: Path, batch_size: int, progress: bool, cache_dir: Path | None):
+
+class Engine:
+    """What every engine shares: the per-document cache, then linking and tables at the end.
+
+    ``say`` is told what the user waits for (``loading models...``); the CLI shows it.
+    """
+
+    def __init__(self, models_dir: Path, batch_size: int, progress: bool, cache_dir: Path | None,
+                 say: Callable[[str], None] = logger.info):
+        check_models(models_dir)
         self.models_dir = models_dir
         self.batch_size = batch_size
         self.progress = progress
+        self.say = say
         self.cache = DocumentCache(cache_dir, models_fingerprint(models_dir)) if cache_dir else None
         self.timer = StageTimer()
 
@@ -111,18 +126,19 @@ class Engine:
             return store.tables()
 
     def extract_to(self, documents: Iterable[Document], out_dir: Path, fmt: str = "csv",
-                   link_settings: LinkSettings = NO_STEERING) -> RunSummary:
+                   link_settings: LinkSettings = NO_STEERING, total: int | None = None) -> RunSummary:
         """Stream the documents through the pipeline and write the tables to ``out_dir``.
 
         Memory stays flat however large the input: results wait in an SQLite file in the run's
         scratch folder in ``out_dir`` (``files.run_folder``: its own, removed at the end) and the
-        tables are written chunk by chunk. The five tables and ``texts.jsonl`` are written in
+        tables are written chunk by chunk. The tables and ``texts.jsonl`` are written in
         that folder, then published as a set (``files.publish``): a run that fails or is killed
         leaves the previous set whole. A file that cannot be written is an ``OutputError``.
+        ``total``: how many documents there are, if known (the progress bar's end).
         """
         try:
             with run_folder(out_dir) as scratch, TableStore(scratch / "work.sqlite") as store:
-                self.collect(documents, store, link_settings)
+                self.collect(documents, store, link_settings, total)
                 started = time.perf_counter()
                 staging = scratch / "tables"
                 staged = [*write_tables(store, staging, fmt), write_texts(store.texts(), staging)]
@@ -133,11 +149,12 @@ class Engine:
             raise OutputError(f"cannot write to {out_dir}: {_reason(exc)}; the previous tables there are kept") \
                 from exc
 
-    def collect(self, documents: Iterable[Document], store: TableStore, link_settings: LinkSettings) -> None:
+    def collect(self, documents: Iterable[Document], store: TableStore, link_settings: LinkSettings,
+                total: int | None = None) -> None:
         """Every document through the stages into ``store``, then linked across documents."""
         from tqdm import tqdm
 
-        with tqdm(unit="doc", desc="extract", disable=not self.progress) as bar:
+        with tqdm(unit="doc", desc="extract", total=total, disable=not self.progress) as bar:
             for result in self.process(documents):
                 started = time.perf_counter()
                 linked = link_document(result, link_settings)
@@ -154,22 +171,45 @@ class Engine:
 
 
 class Extractor(Engine):
-    """The local engine: loads the shipped models once; ``run`` can be called for many inputs."""
+    """The local engine: loads the shipped models once, when a document first needs them (a
+    run whose every document is cached loads none); ``run`` can be called for many inputs."""
 
     def __init__(self, models_dir: Path = DEFAULT_MODELS, threads: int = 1, batch_size: int = 32,
-                 progress: bool = False, cache_dir: Path | None = None):
-        super().__init__(models_dir, batch_size, progress, cache_dir)
-        set_threads(threads)
-        self.stanza = load_stanza(models_dir / "tokenizer")
-        self.ner = load_recognizer(models_dir / "ner")
+                 progress: bool = False, cache_dir: Path | None = None, say: Callable[[str], None] = logger.info):
+        super().__init__(models_dir, batch_size, progress, cache_dir, say)
+        self.threads = threads
+        self._models: tuple | None = None
+        self._loading = threading.Lock()  # the tokenize thread and the main thread may both ask first
+
+    def _loaded(self) -> tuple:
+        with self._loading:
+            if self._models is None:
+                self.say("loading models...")
+                started = time.perf_counter()
+                set_threads(self.threads)
+                self._models = load_stanza(self.models_dir / "tokenizer"), load_recognizer(self.models_dir / "ner")
+                logger.info("models loaded in %.1fs", time.perf_counter() - started)
+            return self._models
+
+    @property
+    def stanza(self):
+        return self._loaded()[0]
+
+    @property
+    def ner(self):
+        return self._loaded()[1]
 
     def tokenize(self, documents: list[Document]) -> list[TokenizedDocument]:
+        if not documents:
+            return []
         started = time.perf_counter()
         tokenized = tokenize_documents(self.stanza, documents)
         self.timer.add("tokenize", started)
         return tokenized
 
     def recognize(self, tokenized: list[TokenizedDocument]) -> list[ProcessedDocument]:
+        if not tokenized:
+            return []
         started = time.perf_counter()
         mentions = recognize(self.ner, tokenized)
         self.timer.add("recognize", started)
@@ -219,19 +259,22 @@ class DaskExtractor(Engine):
     """
 
     def __init__(self, models_dir: Path = DEFAULT_MODELS, scheduler: str | None = None, workers: int = 2,
-                 batch_size: int = 32, progress: bool = False, cache_dir: Path | None = None):
-        from distributed import Client, LocalCluster
+                 batch_size: int = 32, progress: bool = False, cache_dir: Path | None = None,
+                 say: Callable[[str], None] = logger.info):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise EntitasError("the Dask engine needs Dask: pip install 'entitas[dask]'") from exc
 
-        super().__init__(models_dir, batch_size, progress, cache_dir)
-        for part in ("tokenizer", "ner"):  # fail here, with the usual message, not on a worker
-            if not (models_dir / part).is_dir():
-                raise ModelError(f"missing model folder {models_dir / part}; rebuild it with `make train-{part}`")
+        super().__init__(models_dir, batch_size, progress, cache_dir, say)  # a missing model fails here, not later
+        quiet_dask_logs()
+        say("starting Dask workers...")
         if scheduler:
             self.cluster = None
             self.client = Client(scheduler)
         else:
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None)
+                                        dashboard_address=":0")
             self.client = Client(self.cluster)
         self.in_flight = 2 * max(1, len(self.client.scheduler_info()["workers"]))
 
@@ -239,7 +282,8 @@ class DaskExtractor(Engine):
         pending: deque = deque()
         for batch in batches(documents, self.batch_size):
             cached, todo = self.lookup(batch)
-            future = self.client.submit(_compute_on_worker, todo, str(self.models_dir.resolve()), pure=False)
+            future = self.client.submit(_compute_on_worker, todo, str(self.models_dir.resolve()), pure=False) \
+                if todo else None  # a wholly cached batch loads no model on a worker
             pending.append((cached, future))
             while len(pending) >= self.in_flight:
                 yield from self._finish(*pending.popleft())
@@ -247,6 +291,8 @@ class DaskExtractor(Engine):
             yield from self._finish(*pending.popleft())
 
     def _finish(self, cached: list[ProcessedDocument | None], future) -> list[ProcessedDocument]:
+        if future is None:  # a wholly cached batch: no worker was asked
+            return self.complete(cached, [])
         from distributed import KilledWorker
 
         try:
@@ -261,12 +307,22 @@ class DaskExtractor(Engine):
             self.cluster.close()
 
 
+def quiet_dask_logs() -> None:
+    """Dask's own INFO logs (scheduler and worker start-up, addresses) only with ``-v``: they
+    are not this tool's messages. The worker processes Dask starts read the environment."""
+    level = logging.INFO if logging.getLogger("pipeline").isEnabledFor(logging.INFO) else logging.ERROR
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = logging.getLevelName(level).lower()
+    for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.worker",
+                 "distributed.nanny"):
+        logging.getLogger(name).setLevel(level)
+
+
 @contextmanager
 def open_engine(engine: str = "local", models_dir: Path = DEFAULT_MODELS, *, threads: int | None = None,
                 scheduler: str | None = None, workers: int | None = None, **common) -> Iterator[Engine]:
     """The engine a run asked for, closed when the block ends. A setting that the chosen engine
     does not use (``threads`` with Dask; ``scheduler`` or ``workers`` locally) is named in a
-    warning rather than silently ignored. ``common``: batch_size, progress, cache_dir."""
+    warning rather than silently ignored. ``common``: batch_size, progress, cache_dir, say."""
     unused = {"dask": {"threads": threads}, "local": {"scheduler": scheduler, "workers": workers}}[engine]
     for name, value in unused.items():
         if value is not None:

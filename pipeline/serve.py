@@ -50,7 +50,7 @@ FROM cooccurrence WHERE canonical_a LIKE :entity OR canonical_b LIKE :entity
 ORDER BY sentences DESC, documents DESC"""},
 }
 
-# Only where the documents have a `date` column (the input's metadata).
+# Only where some document has a date.
 MENTIONS_PER_DAY = {
     "title": "Mentions per day",
     "description": "Mentions per day of the documents' date, of one entity (a canonical name, % as wildcard) "
@@ -64,9 +64,9 @@ GROUP BY day ORDER BY day"""}
 def metadata(database: Path) -> dict:
     """Datasette's metadata for the run's SQLite file: facets, full-text search, canned queries."""
     with sqlite3.connect(database) as db:
-        document_columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+        dated = db.execute("SELECT 1 FROM documents WHERE date IS NOT NULL AND date != '' LIMIT 1").fetchone()
     queries = dict(QUERIES)
-    if "date" in document_columns:
+    if dated:
         queries["mentions_per_day"] = MENTIONS_PER_DAY
     return {"title": "entitas", "description": "People, organisations and places extracted by entitas.",
             "databases": {database.stem: {"tables": TABLES, "queries": queries}}}

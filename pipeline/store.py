@@ -19,13 +19,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.link import RULE_ORDER, ClusterSummary, EntityIndex, LinkedDocument, Node, mention_links
-from pipeline.tables import SCHEMAS, Tables, frame
+from pipeline.tables import SCHEMAS, Tables, frame, metadata_column
 from pipeline.types import ProcessedDocument
 
 _SCHEMA = """
-CREATE TABLE document (doc_key INTEGER PRIMARY KEY, doc_id TEXT, source TEXT, characters INTEGER,
+CREATE TABLE document (doc_key INTEGER PRIMARY KEY, doc_id TEXT, source TEXT, date TEXT, characters INTEGER,
                        sentences INTEGER, tokens INTEGER, status TEXT, error TEXT,
-                       base_offset INTEGER, text TEXT);
+                       base_offset INTEGER, text TEXT, metadata TEXT);
 CREATE TABLE sentence (doc_key INTEGER, sentence INTEGER, text TEXT, PRIMARY KEY (doc_key, sentence));
 CREATE TABLE mention (doc_key INTEGER, ordinal INTEGER, cluster INTEGER, doc_id TEXT, sentence INTEGER,
                       start_char INTEGER, end_char INTEGER, text TEXT, label TEXT, confidence REAL,
@@ -41,8 +41,8 @@ def _insert(table: str, columns: Iterable[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
 
 
-_INSERT_DOCUMENT = _insert("document", ["doc_key", "doc_id", "source", "characters", "sentences", "tokens",
-                                        "status", "error", "base_offset", "text"])
+_INSERT_DOCUMENT = _insert("document", ["doc_key", "doc_id", "source", "date", "characters", "sentences", "tokens",
+                                        "status", "error", "base_offset", "text", "metadata"])
 _INSERT_SENTENCE = _insert("sentence", ["doc_key", "sentence", "text"])
 _INSERT_MENTION = _insert("mention", ["doc_key", "ordinal", "cluster", "doc_id", "sentence", "start_char",
                                       "end_char", "text", "label", "confidence", "name", "role", "rule", "zone",
@@ -60,9 +60,12 @@ QUERIES = {
         FROM {_LINKED} JOIN sentence s USING (doc_key, sentence)
         ORDER BY m.doc_id, m.start_char, m.end_char, m.doc_key, m.ordinal""",
     "entities": f"""
-        WITH counts AS (SELECT entity_id, count(*) AS n, count(DISTINCT doc_key) AS docs
-                        FROM {_LINKED} GROUP BY entity_id)
-        SELECT e.entity_id, e.canonical, e.label, e.aliases, counts.n, counts.docs
+        WITH counts AS (SELECT entity_id, count(*) AS n, count(DISTINCT doc_key) AS docs,
+                               min(nullif(substr(d.date, 1, 10), '')) AS first_seen,
+                               max(nullif(substr(d.date, 1, 10), '')) AS last_seen
+                        FROM {_LINKED} JOIN document d USING (doc_key) GROUP BY entity_id)
+        SELECT e.entity_id, e.canonical, e.label, e.aliases, counts.n, counts.docs,
+               coalesce(counts.first_seen, ''), coalesce(counts.last_seen, '')
         FROM entity e JOIN counts USING (entity_id)
         ORDER BY counts.n DESC, e.canonical, e.entity_id""",
     # one row per (entity, alias, rule); ``_alias_rows`` folds the rules
@@ -91,10 +94,16 @@ QUERIES = {
         JOIN sentence s ON s.doc_key = first.doc_key AND s.sentence = first.sentence
         WHERE first.r = 1
         ORDER BY counted.sentences DESC, entity_a, entity_b""",
+    # the last column, the metadata as JSON, becomes one column per field (``_document_rows``)
     "documents": """
-        SELECT d.doc_id, d.source, d.characters, d.sentences, d.tokens,
-               (SELECT count(*) FROM mention m WHERE m.doc_key = d.doc_key), d.status, d.error
+        SELECT d.doc_id, d.source, d.date, d.characters, d.sentences, d.tokens,
+               (SELECT count(*) FROM mention m WHERE m.doc_key = d.doc_key), d.status, d.error, d.metadata
         FROM document d ORDER BY d.doc_id, d.doc_key""",
+    "document_entities": f"""
+        SELECT m.doc_id, entity_id, e.canonical, e.label, count(*), min(m.start_char), d.date
+        FROM {_LINKED} JOIN entity e USING (entity_id) JOIN document d USING (doc_key)
+        GROUP BY doc_key, entity_id
+        ORDER BY m.doc_id, doc_key, min(m.start_char), entity_id""",
 }
 
 
@@ -130,15 +139,18 @@ class TableStore:
         self.db = sqlite3.connect(str(path) if path else ":memory:")
         self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
         self.n_documents = 0
+        self.metadata_fields: dict[str, None] = {}  # every metadata field seen, in order of first sight
 
     def add(self, processed: ProcessedDocument, linked: LinkedDocument) -> None:
         doc_key = self.n_documents
         self.n_documents += 1
         doc = processed.document
+        self.metadata_fields.update(dict.fromkeys(field for field, _ in doc.metadata))
         self.db.execute(_INSERT_DOCUMENT, {
-            "doc_key": doc_key, "doc_id": doc.doc_id, "source": doc.source, "characters": len(doc.text),
-            "sentences": len(processed.sentences), "tokens": processed.n_tokens, "status": doc.status,
-            "error": doc.error, "base_offset": doc.base_offset, "text": doc.source_text})
+            "doc_key": doc_key, "doc_id": doc.doc_id, "source": doc.source, "date": doc.date,
+            "characters": len(doc.text), "sentences": len(processed.sentences), "tokens": processed.n_tokens,
+            "status": doc.status, "error": doc.error, "base_offset": doc.base_offset, "text": doc.source_text,
+            "metadata": json.dumps(dict(doc.metadata), ensure_ascii=False)})
         with_mentions = sorted({m.sentence for m in processed.mentions})
         self.db.executemany(_INSERT_SENTENCE, [{"doc_key": doc_key, "sentence": index,
                                                 "text": processed.sentence_text(index)} for index in with_mentions])
@@ -166,13 +178,21 @@ class TableStore:
     def chunks(self, name: str) -> Iterator[pd.DataFrame]:
         """One table, in order, as DataFrames of at most ``CHUNK`` rows (at least one, maybe empty)."""
         cursor = self.db.execute(QUERIES[name])
-        rows = _alias_rows(cursor) if name == "aliases" else cursor
+        rows, extra = cursor, []
+        if name == "aliases":
+            rows = _alias_rows(cursor)
+        elif name == "documents":
+            rows, extra = _document_rows(cursor, list(self.metadata_fields)), self.metadata_columns()
         yielded = False
         while batch := list(islice(rows, self.CHUNK)):
-            yield frame(name, batch)
+            yield frame(name, batch, extra)
             yielded = True
         if not yielded:
-            yield frame(name, [])
+            yield frame(name, [], extra)
+
+    def metadata_columns(self) -> list[str]:
+        """The documents table's columns for the inputs' metadata fields (``metadata_column``)."""
+        return [metadata_column(field) for field in self.metadata_fields]
 
     def texts(self) -> Iterator[dict]:
         """Each processed document's text as read from its source, where its offsets count."""
@@ -203,6 +223,14 @@ class TableStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _document_rows(rows: Iterable[tuple], fields: list[str]) -> Iterator[tuple]:
+    """Document rows with their metadata JSON (the last column) spread over one column per
+    field; a document without a field has "" there."""
+    for *row, metadata in rows:
+        values = json.loads(metadata)
+        yield (*row, *(values.get(field, "") for field in fields))
 
 
 def _alias_rows(rows: Iterable[tuple]) -> Iterator[tuple]:

@@ -41,6 +41,8 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("aliases", "string", "other names it goes by, separated by ' | '"),
         ("mentions", "int64", "how many mentions it has"),
         ("documents", "int64", "in how many documents it is mentioned"),
+        ("first_seen", "string", "the day (YYYY-MM-DD) of its earliest dated document; empty if none is dated"),
+        ("last_seen", "string", "the day of its latest dated document"),
     ],
     "aliases": [
         ("entity_id", "string", "the entity (entities.csv)"),
@@ -63,6 +65,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     "documents": [
         ("doc_id", "string", "file path inside the input folder without suffix, or the record's id; #N for parts"),
         ("source", "string", "the file (and line or row) it was read from"),
+        ("date", "string", "when it was published, ISO 8601 (2024-01-17T10:15:00+07:00, or the day alone), if known"),
         ("characters", "int64", "length of the text in characters"),
         ("sentences", "int64", "number of sentences"),
         ("tokens", "int64", "number of tokens"),
@@ -70,7 +73,26 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("status", "string", "ok, empty, error (could not be read) or skipped (not read on purpose)"),
         ("error", "string", "why it was not processed; for an ok document, what was repaired to read it"),
     ],
+    "document_entities": [
+        ("doc_id", "string", "the document (documents.csv)"),
+        ("entity_id", "string", "an entity it mentions (entities.csv)"),
+        ("canonical", "string", "canonical name of the entity"),
+        ("label", "string", "PER, ORG or LOC"),
+        ("mentions", "int64", "how many times the document mentions it"),
+        ("first_start_char", "int64", "offset of its first mention in the document as read"),
+        ("date", "string", "the document's date, as in documents.csv"),
+    ],
 }
+
+# The documents table takes, after its own columns, every other field of the input records
+# (JSONL, CSV) and the metadata of HTML pages, as text, named as in the input; a field named
+# like one of its own columns is prefixed with this.
+METADATA_PREFIX = "input_"
+
+
+def metadata_column(field: str) -> str:
+    own = {column for column, _, _ in SCHEMAS["documents"]}
+    return METADATA_PREFIX + field if field in own else field
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,7 @@ class Tables:
     aliases: pd.DataFrame
     cooccurrence: pd.DataFrame
     documents: pd.DataFrame
+    document_entities: pd.DataFrame
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [(name, getattr(self, name)) for name in SCHEMAS]
@@ -88,11 +111,13 @@ class Tables:
         return [getattr(self, name)]
 
 
-def frame(name: str, rows: Sequence[dict] | Sequence[tuple]) -> pd.DataFrame:
+def frame(name: str, rows: Sequence[dict] | Sequence[tuple], extra_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """A table's rows as a DataFrame of its schema's columns and dtypes; ``extra_columns``
+    (text) follow them: the metadata columns of ``documents``."""
     schema = SCHEMAS[name]
-    columns = [column for column, _, _ in schema]
+    columns = [column for column, _, _ in schema] + list(extra_columns)
     df = pd.DataFrame(list(rows), columns=columns)
-    return df.astype({column: dtype for column, dtype, _ in schema})
+    return df.astype({column: dtype for column, dtype, _ in schema} | dict.fromkeys(extra_columns, "string"))
 
 
 FORMATS = ("csv", "parquet", "jsonl", "sqlite")
@@ -105,6 +130,7 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str]]] = {
     "mentions": [("doc_id", "documents"), ("entity_id", "entities")],
     "aliases": [("entity_id", "entities")],
     "cooccurrence": [("entity_a", "entities"), ("entity_b", "entities"), ("example_doc_id", "documents")],
+    "document_entities": [("doc_id", "documents"), ("entity_id", "entities")],
 }
 MENTIONS_FTS = "mentions_fts"  # full-text index over the mentions' sentences (and the mentions as written)
 

@@ -10,10 +10,12 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from pipeline.errors import ModelError
+from pipeline.models import rebuild_hint
 from pipeline.types import Document, Sentence, Token, TokenizedDocument
 
 logger = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ T = TypeVar("T")
 TOKENIZER_FILE = "id_tokenizer.pt"
 MWT_FILE = "id_mwt.pt"
 RESOURCES_FILE = "resources.json"  # Stanza reads its model catalogue from here; the project's is empty
-REBUILD_HINT = "rebuild it with `make train-tokenizer`"
+REBUILD_HINT = rebuild_hint("tokenizer")
 
 
 @functools.cache
@@ -35,28 +37,50 @@ def _empty_resources_dir() -> Path:
     return folder
 
 
+def check_tokenizer_files(model_dir: Path) -> tuple[Path, Path]:
+    """The tokenizer and MWT model files of ``model_dir``; ModelError if one is missing."""
+    files = model_dir / TOKENIZER_FILE, model_dir / MWT_FILE
+    for path in files:
+        if not path.is_file():
+            raise ModelError(f"missing tokenizer model {path}; {REBUILD_HINT}")
+    return files
+
+
+@contextmanager
+def _no_training_optimizer() -> Iterator[None]:
+    """Stanza's tokenizer and MWT trainers build an Adam optimizer even to predict, and the
+    first optimizer of a process imports ``torch._dynamo``: 1.5 s of the 2 s the tokenizer took
+    to load (measured with ``python -X importtime``). Predicting never steps an optimizer, so
+    while the pipeline is built it gets none."""
+    from stanza.models.common import utils
+
+    build = utils.get_optimizer
+    utils.get_optimizer = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        utils.get_optimizer = build
+
+
 def load_stanza(model_dir: Path):
     """A Stanza pipeline built from files in ``model_dir`` alone (no hub, no download)."""
     import stanza
 
-    tokenizer = model_dir / TOKENIZER_FILE
-    mwt = model_dir / MWT_FILE
-    for path in (tokenizer, mwt):
-        if not path.is_file():
-            raise ModelError(f"missing tokenizer model {path}; {REBUILD_HINT}")
+    tokenizer, mwt = check_tokenizer_files(model_dir)
     try:
-        return stanza.Pipeline(
-            lang="id",
-            dir=str(model_dir if (model_dir / RESOURCES_FILE).is_file() else _empty_resources_dir()),
-            package=None,
-            processors="tokenize,mwt",
-            download_method=None,
-            tokenize_model_path=str(tokenizer),
-            mwt_model_path=str(mwt),
-            logging_level="ERROR",
-            use_gpu=False,
-            allow_unknown_language=True,
-        )
+        with _no_training_optimizer():
+            return stanza.Pipeline(
+                lang="id",
+                dir=str(model_dir if (model_dir / RESOURCES_FILE).is_file() else _empty_resources_dir()),
+                package=None,
+                processors="tokenize,mwt",
+                download_method=None,
+                tokenize_model_path=str(tokenizer),
+                mwt_model_path=str(mwt),
+                logging_level="ERROR",
+                use_gpu=False,
+                allow_unknown_language=True,
+            )
     except Exception as exc:  # stanza raises bare exceptions for unreadable files
         raise ModelError(f"cannot load tokenizer models from {model_dir}: {exc}; {REBUILD_HINT}") from exc
 

@@ -37,6 +37,10 @@ class Document:
     base_offset: int = 0  # where this text starts in the source (a part of a very long text)
     # The text as read, where normalisation changed it (else ""): the offsets of the tables count in it.
     raw_text: str = ""
+    # When it was published, ISO 8601 (``2024-01-17T10:15:00+07:00``, or ``2024-01-17`` for a day), or "".
+    date: str = ""
+    # The input's other fields (a JSONL record's or CSV row's, an HTML page's title...), as text.
+    metadata: tuple[tuple[str, str], ...] = ()
 
     @property
     def source_text(self) -> str:

@@ -16,7 +16,7 @@ def test_empty_folder_is_an_error(tmp_path):
     (tmp_path / "in").mkdir()
     result = CliRunner().invoke(cli, ["extract", str(tmp_path / "in"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert "no .txt, .jsonl or .csv files" in result.output
+    assert "no .txt, .html, .htm, .jsonl, .csv files" in result.output
 
 
 @pytest.mark.slow
@@ -35,7 +35,74 @@ def test_extract_writes_the_tables(tmp_path):
 def test_missing_model_names_the_file_and_the_fix(tmp_path):
     result = CliRunner().invoke(cli, ["extract", str(SEEDS), "--out", str(tmp_path), "--models", str(tmp_path)])
     assert result.exit_code == 1
-    assert "make train-tokenizer" in result.output
+    assert "make train-tokenizer" in result.output and "pip install --force-reinstall entitas" in result.output
+
+
+@pytest.mark.parametrize("out", ["file.txt/tables", "/proc/entitas-tables"])
+def test_an_unwritable_out_is_one_line_before_any_model_loads(tmp_path, out):
+    (tmp_path / "file.txt").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / out if not out.startswith("/") else out
+    # an empty --models folder: the output is checked first, so the error is about the output
+    result = CliRunner().invoke(cli, ["extract", str(SEEDS), "--out", str(out), "--models", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [result.output.strip()]
+    assert result.output.startswith(f"Error: cannot write to {out}")
+
+
+def test_a_missing_input_is_found_before_the_models_are_looked_at(tmp_path):
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "nope"), "--models", str(tmp_path)])
+    assert result.output.strip() == f"Error: input path does not exist: {tmp_path / 'nope'}"
+
+
+def test_quiet_and_verbose_after_the_command(tmp_path):
+    args = ["extract", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
+    for flags in (["-q"], ["-v"], ["-vv"], ["--quiet"], ["--verbose"]):
+        result = CliRunner().invoke(cli, [*args, *flags])
+        assert result.exit_code == 1 and "no such option" not in result.output, flags
+    assert CliRunner().invoke(cli, ["evaluate-links", "--help", "-q"]).exit_code == 0
+
+
+def test_extract_help_says_what_a_jsonl_line_and_a_csv_must_hold():
+    help_text = CliRunner().invoke(cli, ["extract", "--help"]).output
+    assert 'one JSON object per line, with the text in a "text" field' in help_text
+    assert 'a header row with a "text" column' in help_text
+    for option in ("--text-field", "--id-field", "--date-field", ".html"):
+        assert option in help_text
+
+
+def test_the_dask_engine_without_dask_is_one_line(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    result = CliRunner().invoke(cli, ["extract", str(SEEDS), "--out", str(tmp_path), "--engine", "dask"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: the Dask engine needs Dask: pip install 'entitas[dask]'"
+
+
+@pytest.mark.slow
+def test_a_wholly_cached_run_loads_no_model(tmp_path, monkeypatch, capsys):
+    from pipeline import runner
+    from pipeline.ingest import iter_input_files, known_document_count, read_files
+
+    args = ["extract", str(SEEDS), "--out", str(tmp_path / "out")]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0 and "loading models..." in first.output
+    mentions = (tmp_path / "out" / "mentions.csv").read_bytes()
+
+    def refuse(*args):
+        raise AssertionError("a model was loaded")
+
+    monkeypatch.setattr(runner, "load_stanza", refuse)
+    monkeypatch.setattr(runner, "load_recognizer", refuse)
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "loading models..." not in again.output
+    assert (tmp_path / "out" / "mentions.csv").read_bytes() == mentions
+
+    files = iter_input_files([SEEDS])  # the progress bar knows its end: 2 files, 2 documents
+    engine = runner.Extractor(cache_dir=tmp_path / "out" / ".cache", progress=True)
+    engine.extract_to(read_files(files), tmp_path / "bar", total=known_document_count(files))
+    assert "2/2" in capsys.readouterr().err
 
 
 def test_every_command_and_option_is_in_the_readme():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import OutputError
-from pipeline.files import JOURNAL, RUN_PREFIX, publish, run_folder
+from pipeline.files import JOURNAL, RUN_PREFIX, atomic_path, ensure_writable_dir, publish, run_folder, write_text_atomic
 from pipeline.ingest import read_documents
 from pipeline.runner import Engine, batches
 from pipeline.tables import SCHEMAS, TEXTS_FILE
@@ -179,3 +179,40 @@ def test_an_unwritable_output_or_cache_folder_is_an_output_error(tmp_path):
         Unrecognised().extract_to(read_documents([documents]), blocker / "out")
     with pytest.raises(OutputError, match="a-file"):
         Unrecognised(cache_dir=blocker / "cache").extract_to(read_documents([documents]), tmp_path / "out")
+
+
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_have_the_mode_the_umask_gives(tmp_path, monkeypatch, umask, mode):
+    from pipeline import files
+
+    monkeypatch.setattr(files, "_umask", lambda: umask)
+    write_text_atomic(tmp_path / "a.txt", "isi")
+    with atomic_path(tmp_path / "b.csv") as tmp:
+        tmp.write_text("x\n", encoding="utf-8")
+    for name in ("a.txt", "b.csv"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.csv"]
+
+
+def test_the_umask_is_read_from_the_process():
+    from pipeline import files
+
+    files._umask.cache_clear()
+    old = os.umask(0o027)
+    try:
+        assert files._umask() == 0o027
+    finally:
+        os.umask(old)
+        files._umask.cache_clear()
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_output_error(tmp_path):
+    from pipeline.errors import OutputError
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot write to"):
+        ensure_writable_dir(tmp_path / "file" / "out")
+    ensure_writable_dir(tmp_path / "new" / "out")
+    assert list((tmp_path / "new" / "out").iterdir()) == []  # the probe leaves nothing behind

@@ -181,3 +181,23 @@ def test_a_news_site_or_an_outlets_brand_is_an_organisation():
     words = "dikutip TribunJakarta.com dan dilihat detikJatim , kata Kompas".split()
     model = [(1, 2, "LOC", 0.6), (6, 7, "ORG", 0.9)]
     assert sentence_rules(model, words) == [(1, 2, "ORG", 0.6), (4, 5, "ORG", 0.8), (6, 7, "ORG", 0.9)]
+
+
+@pytest.mark.slow
+def test_the_recogniser_loads_without_spacys_tokenizer_and_finds_the_same_entities(extractor):
+    """spaCy's Indonesian tokenizer (32,000 special cases) is never built: the model reads Stanza's
+    tokens, and its entities are those of the model loaded the ordinary way."""
+    import spacy
+
+    from pipeline.recognize import parse_with_confidence, sentence_doc
+    from tests.conftest import SEEDS
+
+    nlp = extractor.ner
+    assert not nlp.tokenizer.rules
+    full = spacy.load(extractor.models_dir / "ner" / "spacy")
+    assert len(full.tokenizer.rules) > 10_000
+    tokenized = extractor.tokenize([make_document(p.stem, "mem", p.read_text(encoding="utf-8"))
+                                    for p in sorted(SEEDS.glob("*.txt"))])
+    sentences = [s for t in tokenized for s in t.sentences]
+    assert parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s.tokens) for s in sentences]) == \
+        parse_with_confidence(full, [sentence_doc(full.vocab, s.tokens) for s in sentences])

@@ -152,3 +152,56 @@ def test_a_bare_carriage_return_is_quoted_so_every_cell_reads_back_whole(tmp_pat
         read = list(csv.reader(f))
     assert read[1][:2] == [hostile, "'-2+3"] and read[1][-1] == "x\r+y" and len(read) == 2
     assert pd.read_csv(tmp_path / "documents.csv", keep_default_na=False).at[0, "doc_id"] == hostile
+
+
+def test_metadata_dates_first_and_last_seen_and_document_entities(extractor, tmp_path):
+    """A JSONL with title, date, url and section and an HTML page: their fields become columns of
+    documents, their dates give the entities' first and last days, and document_entities is
+    the per-document count of every entity, in every format."""
+    from pipeline.ingest import read_documents
+
+    data = ROOT / "tests" / "data" / "metadata"
+    tables = extractor.run_documents(list(read_documents([data / "berita.jsonl", data / "berita.html"])))
+    docs = tables.documents.set_index("doc_id")
+    assert list(tables.documents.columns) == [c for c, _, _ in SCHEMAS["documents"]] + [
+        "title", "url", "section", "tags", "author", "sitename"]
+    assert docs.loc["a1", "title"] == "Jokowi di Bandung" and docs.loc["a1", "section"] == "politik"
+    assert docs.loc["a1", "date"] == "2024-01-17T10:15:00+07:00" and docs.loc["berita", "date"] == "2024-01-17"
+    assert docs.loc["a1", "author"] == "" and docs.loc["berita", "section"] == ""  # a field a document lacks
+
+    entities = tables.entities.set_index("canonical")
+    assert tuple(entities.loc["Joko Widodo", ["first_seen", "last_seen"]]) == ("2024-01-17", "2024-01-20")
+    assert tuple(entities.loc["Perry Warjiyo", ["first_seen", "last_seen"]]) == ("2024-01-17", "2024-01-17")
+
+    per_doc = tables.document_entities
+    mentions = tables.mentions
+    counted = mentions.groupby(["doc_id", "entity_id"]).agg(n=("text", "size"), first=("start_char", "min"))
+    assert len(per_doc) == len(counted)
+    for row in per_doc.itertuples():
+        assert (row.mentions, row.first_start_char) == tuple(counted.loc[(row.doc_id, row.entity_id)])
+        assert row.date == docs.loc[row.doc_id, "date"]
+    jokowi = per_doc[(per_doc["doc_id"] == "a2") & (per_doc["canonical"] == "Joko Widodo")]
+    assert list(jokowi["mentions"]) == [2] and list(jokowi["label"]) == ["PER"]
+
+    for fmt in ("csv", "parquet", "jsonl"):
+        write_tables(tables, tmp_path / fmt, fmt)
+    assert pd.read_parquet(tmp_path / "parquet" / "documents.parquet").equals(tables.documents)
+    written = pd.read_csv(tmp_path / "csv" / "documents.csv", keep_default_na=False)
+    assert list(written.columns) == list(tables.documents.columns)
+
+
+def test_a_metadata_field_named_like_a_documents_column_keeps_its_value():
+    """A record's own ``source`` or ``status`` field must not overwrite the tool's column."""
+    from dataclasses import replace
+
+    from pipeline.link import link_document
+    from pipeline.store import TableStore
+    from tests.test_link import processed
+
+    document = processed("a", "Presiden Joko Widodo tiba.", [("Joko Widodo", "PER")])
+    document = replace(document, document=replace(document.document, date="2024-01-17",
+                                                  metadata=(("source", "Antara"), ("title", "Tiba"))))
+    with TableStore() as store:
+        store.add(document, link_document(document))
+        [row] = store.tables().documents.to_dict("records")
+    assert (row["source"], row["input_source"], row["title"], row["date"]) == ("mem", "Antara", "Tiba", "2024-01-17")

@@ -128,3 +128,19 @@ def test_sites_brands_and_age_groups_stay_one_word(extractor):
     words = [t.text for s in sentences for t in s.tokens]
     assert {"U-19", "detikJatim", "TribunJakarta.com", "CNNIndonesia.com", "Kompas.com"} <= set(words)
     assert all(text[t.start:t.end] == t.text for s in sentences for t in s.tokens)
+
+
+def test_loading_the_tokenizer_builds_no_training_optimizer():
+    """Stanza would build an Adam optimizer to predict, importing torch._dynamo (1.5 s of start-up):
+    the loaded pipeline tokenizes as before, and torch._dynamo stays unimported."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = ("import sys; from pathlib import Path; from pipeline.tokenize import load_stanza, tokenize_documents; "
+              "from pipeline.ingest import make_document; nlp = load_stanza(Path('models/tokenizer')); "
+              "t = tokenize_documents(nlp, [make_document('d', 'mem', 'Rumahnya di Jakarta.')]); "
+              "print([x.text for x in t[0].sentences[0].tokens], 'torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['Rumahnya', 'di', 'Jakarta', '.'] False"
