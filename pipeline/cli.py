@@ -149,6 +149,9 @@ def cli() -> None:
               help="CSV of extra aliases: alias,canonical,label.")
 @click.option("--forbid", "forbid_file", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV of names never to merge: name,other.")
+@click.option("--keep-boilerplate", is_flag=True,
+              help="Let mentions in site furniture (teasers, credits, repeated lines) make entity rows and "
+                   "co-occurrence edges too (default: they stay in mentions.csv with their zone only).")
 @click.option("--follow-symlinks", is_flag=True,
               help="Read links in the input folders that point outside them (default: a row says each is skipped).")
 @models_option
@@ -156,8 +159,8 @@ def cli() -> None:
 @clear_errors
 def extract(inputs: tuple[Path, ...], text_field: str, id_field: str, date_field: str, out_dir: Path, fmt: str,
             cache_dir: Path | None, no_cache: bool, batch_size: int, engine: str, scheduler: str | None,
-            workers: int | None, alias_file: Path | None, forbid_file: Path | None, follow_symlinks: bool,
-            models_dir: Path | None, threads: int | None) -> None:
+            workers: int | None, alias_file: Path | None, forbid_file: Path | None, keep_boilerplate: bool,
+            follow_symlinks: bool, models_dir: Path | None, threads: int | None) -> None:
     """Extract entity tables from text files, HTML pages, folders of them, JSONL or CSV.
 
     \b
@@ -193,7 +196,7 @@ def extract(inputs: tuple[Path, ...], text_field: str, id_field: str, date_field
                                       workers=workers, batch_size=batch_size, progress=progress, say=_speaker(),
                                       cache_dir=cache_dir) as extractor:
         summary = extractor.extract_to(read_files(files, fields), out_dir, fmt, settings,
-                                       total=known_document_count(files))
+                                       total=known_document_count(files), keep_boilerplate=keep_boilerplate)
     for path in summary.written:
         logger.info("wrote %s", path)
     _say(f"{summary.documents} documents ({summary.not_processed} not processed), "

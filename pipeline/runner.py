@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import sqlite3
 import threading
@@ -120,13 +121,15 @@ class Engine:
         """All tables in memory (the Python API)."""
         return self.run_documents(read_documents(paths), link_settings)
 
-    def run_documents(self, documents: Iterable[Document], link_settings: LinkSettings = NO_STEERING) -> Tables:
-        with TableStore() as store:
+    def run_documents(self, documents: Iterable[Document], link_settings: LinkSettings = NO_STEERING,
+                      keep_boilerplate: bool = False) -> Tables:
+        with TableStore(keep_boilerplate=keep_boilerplate) as store:
             self.collect(documents, store, link_settings)
             return store.tables()
 
     def extract_to(self, documents: Iterable[Document], out_dir: Path, fmt: str = "csv",
-                   link_settings: LinkSettings = NO_STEERING, total: int | None = None) -> RunSummary:
+                   link_settings: LinkSettings = NO_STEERING, total: int | None = None,
+                   keep_boilerplate: bool = False) -> RunSummary:
         """Stream the documents through the pipeline and write the tables to ``out_dir``.
 
         Memory stays flat however large the input: results wait in an SQLite file in the run's
@@ -135,9 +138,10 @@ class Engine:
         that folder, then published as a set (``files.publish``): a run that fails or is killed
         leaves the previous set whole. A file that cannot be written is an ``OutputError``.
         ``total``: how many documents there are, if known (the progress bar's end).
+        ``keep_boilerplate``: boilerplate mentions make entity rows and co-occurrence edges too.
         """
         try:
-            with run_folder(out_dir) as scratch, TableStore(scratch / "work.sqlite") as store:
+            with run_folder(out_dir) as scratch, TableStore(scratch / "work.sqlite", keep_boilerplate) as store:
                 self.collect(documents, store, link_settings, total)
                 started = time.perf_counter()
                 staging = scratch / "tables"
@@ -166,8 +170,17 @@ class Engine:
         if self.cache:
             logger.info("%d of %d documents came from the cache", self.cache.hits, store.n_documents)
         started = time.perf_counter()
+        zoned = store.mark_repeated_lines(repeated_line_documents(store.n_documents))
+        if zoned:
+            logger.info("%d mentions on lines that many documents repeat are zoned boilerplate", zoned)
         store.set_entities(EntityIndex(store.clusters, link_settings))
         self.timer.add("link", started)
+
+
+def repeated_line_documents(n_documents: int) -> int:
+    """In how many documents of a run a line must stand, word for word, to be furniture: five,
+    or one in a hundred of a large run (a wire story printed twice is no furniture)."""
+    return max(5, math.ceil(n_documents / 100))
 
 
 class Extractor(Engine):

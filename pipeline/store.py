@@ -10,6 +10,7 @@ then read back in order, in chunks, by SQL queries.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import groupby, islice
@@ -52,33 +53,37 @@ _INSERT_CLUSTER_ENTITY = _insert("cluster_entity", ["doc_key", "cluster", "entit
 _INSERT_ENTITY = _insert("entity", ["entity_id", "canonical", "label", "aliases"])
 
 _LINKED = """mention m JOIN cluster_entity USING (doc_key, cluster)"""
+# The mentions that make entity rows, aliases and co-occurrence: those of the body (a view made
+# by ``set_entities``; boilerplate too where the run keeps it).
+_COUNTED = """counted_mention m JOIN cluster_entity USING (doc_key, cluster)"""
 
 QUERIES = {
     "mentions": f"""
         SELECT m.doc_id, m.sentence, s.text, m.start_char, m.end_char, m.text, m.label, m.confidence,
-               entity_id, m.name, m.role, m.rule, m.zone
+               CASE WHEN entity_id IN (SELECT entity_id FROM counted_entity) THEN entity_id ELSE '' END,
+               m.name, m.role, m.rule, m.zone
         FROM {_LINKED} JOIN sentence s USING (doc_key, sentence)
         ORDER BY m.doc_id, m.start_char, m.end_char, m.doc_key, m.ordinal""",
     "entities": f"""
         WITH counts AS (SELECT entity_id, count(*) AS n, count(DISTINCT doc_key) AS docs,
                                min(nullif(substr(d.date, 1, 10), '')) AS first_seen,
                                max(nullif(substr(d.date, 1, 10), '')) AS last_seen
-                        FROM {_LINKED} JOIN document d USING (doc_key) GROUP BY entity_id)
+                        FROM {_COUNTED} JOIN document d USING (doc_key) GROUP BY entity_id)
         SELECT e.entity_id, e.canonical, e.label, e.aliases, counts.n, counts.docs,
                coalesce(counts.first_seen, ''), coalesce(counts.last_seen, '')
         FROM entity e JOIN counts USING (entity_id)
         ORDER BY counts.n DESC, e.canonical, e.entity_id""",
     # one row per (entity, alias, rule); ``_alias_rows`` folds the rules
     "aliases": f"""
-        WITH names AS (SELECT entity_id, m.name AS alias, m.rule FROM {_LINKED}
+        WITH names AS (SELECT entity_id, m.name AS alias, m.rule FROM {_COUNTED}
                        UNION ALL
-                       SELECT entity_id, m.acronym, 'acronym' FROM {_LINKED} WHERE m.acronym != '')
+                       SELECT entity_id, m.acronym, 'acronym' FROM {_COUNTED} WHERE m.acronym != '')
         SELECT names.entity_id, alias, rule, count(*), e.canonical
         FROM names JOIN entity e USING (entity_id)
         GROUP BY names.entity_id, alias, rule
         ORDER BY names.entity_id, alias""",
     "cooccurrence": f"""
-        WITH present AS (SELECT DISTINCT doc_key, m.doc_id, m.sentence, entity_id FROM {_LINKED}),
+        WITH present AS (SELECT DISTINCT doc_key, m.doc_id, m.sentence, entity_id FROM {_COUNTED}),
         pairs AS (SELECT a.entity_id AS entity_a, b.entity_id AS entity_b, a.doc_key, a.doc_id, a.sentence
                   FROM present a JOIN present b
                   ON a.doc_key = b.doc_key AND a.sentence = b.sentence AND a.entity_id < b.entity_id),
@@ -101,7 +106,7 @@ QUERIES = {
         FROM document d ORDER BY d.doc_id, d.doc_key""",
     "document_entities": f"""
         SELECT m.doc_id, entity_id, e.canonical, e.label, count(*), min(m.start_char), d.date
-        FROM {_LINKED} JOIN entity e USING (entity_id) JOIN document d USING (doc_key)
+        FROM {_COUNTED} JOIN entity e USING (entity_id) JOIN document d USING (doc_key)
         GROUP BY doc_key, entity_id
         ORDER BY m.doc_id, doc_key, min(m.start_char), entity_id""",
 }
@@ -133,11 +138,16 @@ class TableStore:
 
     CHUNK = 50_000
 
-    def __init__(self, path: Path | None = None):
-        """``path``: a new or empty file, removed by ``close``; None keeps the store in memory."""
+    def __init__(self, path: Path | None = None, keep_boilerplate: bool = False):
+        """``path``: a new or empty file, removed by ``close``; None keeps the store in memory.
+        ``keep_boilerplate``: mentions in boilerplate zones make entity rows and co-occurrence too."""
         self.path = path
         self.db = sqlite3.connect(str(path) if path else ":memory:")
         self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
+        self.db.execute("CREATE VIEW counted_mention AS SELECT * FROM mention"
+                        + ("" if keep_boilerplate else " WHERE zone = 'body'"))
+        self.db.execute("CREATE VIEW counted_entity AS SELECT DISTINCT entity_id "
+                        "FROM counted_mention JOIN cluster_entity USING (doc_key, cluster)")
         self.n_documents = 0
         self.metadata_fields: dict[str, None] = {}  # every metadata field seen, in order of first sight
 
@@ -165,9 +175,31 @@ class TableStore:
         for doc_key, c, summary in rows:
             yield (doc_key, c), _summary_from_json(summary)
 
+    def mark_repeated_lines(self, min_documents: int) -> int:
+        """Zone as boilerplate the body mentions on a line that ``min_documents`` or more
+        documents of the run write word for word (a site's furniture that no pattern knows);
+        returns how many mentions were so zoned."""
+        self.db.execute("CREATE TABLE line (doc_key INTEGER, start_char INTEGER, end_char INTEGER, text TEXT)")
+        rows = self.db.execute("SELECT doc_key, base_offset, text FROM document WHERE status = 'ok'")
+        self.db.executemany("INSERT INTO line VALUES (?, ?, ?, ?)", (
+            (doc_key, base + m.start(), base + m.end(), m.group().strip())
+            for doc_key, base, text in rows for m in re.finditer(r"[^\n]*\S[^\n]*", text)))
+        self.db.execute("CREATE INDEX line_document ON line (doc_key)")
+        before = self.db.total_changes
+        self.db.execute("""
+            UPDATE mention SET zone = 'boilerplate' WHERE zone = 'body' AND EXISTS (
+                SELECT 1 FROM line l WHERE l.doc_key = mention.doc_key
+                AND l.start_char <= mention.start_char AND mention.end_char <= l.end_char
+                AND l.text IN (SELECT text FROM line GROUP BY text HAVING count(DISTINCT doc_key) >= ?))""",
+                        (min_documents,))
+        zoned = self.db.total_changes - before
+        self.db.execute("DROP TABLE line")
+        return zoned
+
     def set_entities(self, index: EntityIndex) -> None:
         """Store the entity of every cluster and the entities, as merging across documents found them."""
         self.db.execute("CREATE INDEX mention_cluster ON mention (doc_key, cluster)")
+
         self.db.executemany(_INSERT_CLUSTER_ENTITY, (
             {"doc_key": doc_key, "cluster": c, "entity_id": index.entity_of((doc_key, c), summary)}
             for (doc_key, c), summary in self.clusters()))

@@ -53,3 +53,42 @@ def test_tables_come_in_chunks(monkeypatch):
         empty = list(store.chunks("mentions"))
     assert sizes == [2, 2, 1]
     assert len(empty) == 1 and empty[0].empty and list(empty[0].columns)[:2] == ["doc_id", "sentence"]
+
+
+def test_boilerplate_mentions_make_no_entity_row_unless_kept():
+    from dataclasses import replace
+
+    from pipeline.link import link_document
+    from tests.test_link import processed as make
+
+    text = "Hamas menolak.\nBaca Juga: Fatah dan Hamas bertemu"
+    doc = make("d", text, [("Hamas", "ORG"), ("Fatah", "ORG"), ("Hamas", "ORG")])
+    teaser = text.index("Baca")
+    doc = replace(doc, mentions=tuple(replace(m, zone="boilerplate") if m.start > teaser else m
+                                      for m in doc.mentions))
+    for keep, names in ((False, {"Hamas"}), (True, {"Hamas", "Fatah"})):
+        with TableStore(keep_boilerplate=keep) as store:
+            store.add(doc, link_document(doc))
+            store.set_entities(EntityIndex(store.clusters))
+            tables = store.tables()
+        assert set(tables.entities["canonical"]) == names
+        assert len(tables.mentions) == 3  # every mention stays, with its zone
+        fatah = tables.mentions[tables.mentions["text"] == "Fatah"].iloc[0]
+        assert (fatah["entity_id"] == "") is not keep
+        assert tables.cooccurrence.empty is not keep
+
+
+def test_a_line_that_many_documents_repeat_is_boilerplate():
+    from pipeline.link import link_document
+    from tests.test_link import processed as make
+
+    with TableStore() as store:
+        for i in range(6):
+            text = f"Berita {i} dari Bandung.\nIkuti kanal WhatsApp Kompas untuk berita terkini"
+            doc = make(f"d{i}", text, [("Bandung", "LOC"), ("Kompas", "ORG")])
+            store.add(doc, link_document(doc))
+        assert store.mark_repeated_lines(5) == 6
+        store.set_entities(EntityIndex(store.clusters))
+        tables = store.tables()
+    assert set(tables.entities["canonical"]) == {"Bandung"}
+    assert set(tables.mentions.loc[tables.mentions["text"] == "Kompas", "zone"]) == {"boilerplate"}
