@@ -34,6 +34,7 @@ hash of (label, canonical name): the same input gives the same ids on every run 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -83,6 +84,11 @@ def match_key(words: Sequence[str], label: str) -> str:
     and for an organisation its company designators (``PT``, ``Persero``, ``Tbk``), country
     suffix (``DPR RI``) and web suffix (``Tribunnews.com``) dropped. A name is never stripped to
     nothing."""
+    return _match_key(tuple(words), label)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a run asks for the same few thousand names again and again
+def _match_key(words: tuple[str, ...], label: str) -> str:
     key = name_key(words).split()
     if label == "PER":
         return " ".join(key)
@@ -247,7 +253,7 @@ class ParsedName:
         return self.acronym if len(self.name) > 1 and looks_like_acronym(self.acronym) else ""
 
 
-_COMPANY_SUFFIX_IN_PARENTHESES = re.compile(r"\s*\((?:%s)\)" % "|".join(sorted(COMPANY_SUFFIXES)), re.IGNORECASE)
+_COMPANY_SUFFIX_IN_PARENTHESES = re.compile(r"\s*\((?:" + "|".join(sorted(COMPANY_SUFFIXES)) + r")\)", re.IGNORECASE)
 # Two people in one span: a slash, a spaced dash, or a hyphen between two names of two words each.
 _PAIR = re.compile(r"\w\s*/\s*\w|\w\s+[-–—]\s+\w|[\w'’]+\s+[\w'’]+-[\w'’]+\s+\w")
 
@@ -344,12 +350,12 @@ class ClusterSummary:
                    frozenset(k for k, rule in cluster.joined_by.items() if rule in ("short-name", "acronym", "user")),
                    bool(cluster.fuller) or all(len(n) == 1 for n in cluster.names))
 
-    @property
+    @functools.cached_property
     def title(self) -> tuple[str, ...]:
         """The name it would be called by: the fullest of its title names, else of all its names."""
         return fullest(dict(self.title_counts or self.name_counts), self.label)
 
-    @property
+    @functools.cached_property
     def full_key(self) -> str:
         return match_key(self.title, self.label)
 
@@ -552,8 +558,9 @@ def _acronym_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]], p
     long_key = pairs.get(p.key)
     if long_key is not None:
         return next((c for c, cl in same_label if long_key in cl.keys), None)
-    if p.mention.label in ("ORG", "LOC") and len(p.name) == 1 and looks_like_acronym(p.name[0]):
-        spelled = [c for c, cl in same_label if any(initials(n) == p.name[0] for n in cl.long_names())]
+    acronym = p.name[-1]  # PT KAI: the key is one word, kai
+    if p.mention.label in ("ORG", "LOC") and len(p.key.split()) == 1 and looks_like_acronym(acronym):
+        spelled = [c for c, cl in same_label if any(initials(n) == acronym for n in cl.long_names())]
         if len(spelled) == 1:
             return spelled[0]
     return None
@@ -573,8 +580,8 @@ def holds(short: Sequence[str], full: Sequence[str], label: str, places: set[str
     if label == "PER":
         rest = iter(full)
         return all(word in rest for word in short)  # a subsequence, in order
-    if len(short) == 1:
-        return short[0] in (full[0], full[-1])
+    if len(short) == 1:  # never a club's other squad: Persib is not Persib B, nor Timnas of Timnas U-23
+        return short[0] in (full[0], full[-1]) and not re.fullmatch(r"[a-z]|[ivx]+|u \d+", " ".join(full[1:]))
     region = " ".join(full[len(short):])
     return (list(full[:len(short)]) == list(short) and short[0] in ORG_HEADS
             and (region in (places or ()) or region in _REGIONS))

@@ -1,7 +1,13 @@
 import pytest
 
 from pipeline.ingest import make_document
-from pipeline.recognize import SentenceView, apply_sentence_rules, find_dateline, merge_rule_mentions
+from pipeline.recognize import (
+    SentenceView,
+    apply_sentence_rules,
+    find_dateline,
+    initials_are_people,
+    merge_rule_mentions,
+)
 from pipeline.types import Mention
 
 
@@ -181,3 +187,9 @@ def test_a_news_site_or_an_outlets_brand_is_an_organisation():
     words = "dikutip TribunJakarta.com dan dilihat detikJatim , kata Kompas".split()
     model = [(1, 2, "LOC", 0.6), (6, 7, "ORG", 0.9)]
     assert sentence_rules(model, words) == [(1, 2, "ORG", 0.6), (4, 5, "ORG", 0.8), (6, 7, "ORG", 0.9)]
+
+
+def test_initials_after_a_suspect_word_are_a_person_not_a_country():
+    sentence = SentenceView.of_words("Polisi menangkap tersangka berinisial AS di Bekasi , bukan warga AS .".split())
+    spans = [(4, 5, "LOC", 0.9), (6, 7, "LOC", 0.9), (11, 12, "LOC", 0.9)]
+    assert initials_are_people(spans, sentence) == [(4, 5, "PER", 0.8), (6, 7, "LOC", 0.9), (11, 12, "LOC", 0.9)]
