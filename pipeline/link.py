@@ -566,12 +566,14 @@ def _acronym_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]], p
     return None
 
 
-def holds(short: Sequence[str], full: Sequence[str], label: str, places: set[str] | None = None) -> bool:
+def holds(short: Sequence[str], full: Sequence[str], label: str, places: set[str] | None = None,
+          acronym: bool = False) -> bool:
     """Whether the short key's words may be a short form of the full key's words.
 
     A person's short name is any of the words of the full name, in order (``Salami``,
     ``Budi Karya`` of ``Budi Karya Sumadi``). An organisation's is its first or last word
-    (``Persib`` of ``Persib Bandung``, ``Golkar`` of ``Partai Golkar``), or the leading words of a
+    (``Persib`` of ``Persib Bandung``, ``Golkar`` of ``Partai Golkar``; an acronym only its first:
+    ``DPR`` is not ``Komisi III DPR``, a body of it), or the leading words of a
     body named with its region (``Kejaksaan Tinggi`` of ``Kejaksaan Tinggi Jawa Barat``, where
     ``places`` holds ``jawa barat`` or the region is one of the provinces' short forms).
     """
@@ -581,7 +583,8 @@ def holds(short: Sequence[str], full: Sequence[str], label: str, places: set[str
         rest = iter(full)
         return all(word in rest for word in short)  # a subsequence, in order
     if len(short) == 1:  # never a club's other squad: Persib is not Persib B, nor Timnas of Timnas U-23
-        return short[0] in (full[0], full[-1]) and not re.fullmatch(r"[a-z]|[ivx]+|u \d+", " ".join(full[1:]))
+        ends = (full[0], full[-1]) if not acronym else (full[0],)  # DPR is not Komisi III DPR
+        return short[0] in ends and not re.fullmatch(r"[a-z]|[ivx]+|u \d+", " ".join(full[1:]))
     region = " ".join(full[len(short):])
     return (list(full[:len(short)]) == list(short) and short[0] in ORG_HEADS
             and (region in (places or ()) or region in _REGIONS))
@@ -594,17 +597,20 @@ def _short_name_cluster(p: ParsedName, same_label: Sequence[tuple[int, Cluster]]
                         places: set[str]) -> tuple[int | None, Refused]:
     """The one cluster whose full name holds this name (``holds``), and the merges refused.
 
-    Full names written before the mention decide; if none is, the document's full names do. A
+    Full names written before the mention decide (for a body without its region, all of the
+    document's do); if none is, the document's full names do. A
     name that two full names hold links to neither. A one-word person name does not link to a
     full name of which it is not the first word where that full name is only ever written in a
     list of three or more people: an official ``Budi Prabowo`` in a list is not the President
     ``Prabowo`` named alone.
     """
     short = p.key.split()
+    acronym = len(p.name) == 1 and looks_like_acronym(p.name[0])
     holders = [(c, cl) for c, cl in same_label
-               if any(holds(short, match_key(n, cl.label).split(), cl.label, places) for n in cl.long_names())]
+               if any(holds(short, match_key(n, cl.label).split(), cl.label, places, acronym) for n in cl.long_names())]
     earlier = [c for c, cl in holders if 0 <= cl.first_seen < p.mention.start]
-    candidates = earlier or [c for c, _ in holders]
+    body_of_region = p.mention.label == "ORG" and len(short) > 1  # Timnas U-19: of Indonesia or of Iran?
+    candidates = (not body_of_region and earlier) or [c for c, _ in holders]
     if len(candidates) > 1:
         return None, [(c, "several fuller names in the document") for c in candidates]
     if len(candidates) == 1:
@@ -763,7 +769,8 @@ class FullerNames:
         holding: set[str] = set()
         if label == "PER" or (label == "ORG" and len(words) == 1):
             sets = [among or self.by_word.get((label, w), set()) for w in (words if label == "PER" else words[:1])]
-            holding = {f for f in set.intersection(*sets) if holds(words, f.split(), label)} if sets else set()
+            holding = ({f for f in set.intersection(*sets) if holds(words, f.split(), label, acronym=cl.is_acronym)}
+                       if sets else set())
         if cl.is_acronym:
             spelled = self.by_initials.get((label, cl.title[0].upper()), set())
             holding |= spelled & among if among is not None else spelled
