@@ -26,10 +26,20 @@ each joins the first cluster of its label that one of these rules finds (``rule`
 - ``user``: an alias from the user's alias file.
 
 A cluster never takes a name that the user's forbidden-merges file keeps apart from one of its
-names. Across documents, clusters merge when they share a full name, a variant or an acronym
-that stands for one long form only (short names never merge across documents: ``Widodo`` in
-two articles may be two people). An entity's canonical name is its fullest name, and its id a
+names, and the merges a rule refuses (a short name that two full names hold; a one-word name
+of an official written only in a list of people) are kept as ``candidates``. Keys of
+organisations and places expand short forms (``TN``, ``Kejati``, ``Jabar``) and drop company
+designators (``PT``, ``Persero``, ``Tbk``), so that ``PT KAI`` = ``KAI``; two people in one
+span (``Prabowo Subianto-Sandiaga Uno``) link to no one.
+
+Across documents, clusters merge when they share a key, a variant or an acronym that stands
+for one long form only; then a short name or acronym joins the one fuller name of its label
+that the whole run gives for it (``run``: ``Sri Mulyani`` -> ``Sri Mulyani Indrawati``), a
+one-word name only where a document links the two (``Widodo`` in two articles may be two
+people); two fuller names leave it apart, as candidates. An entity's canonical name is its
+fullest name written in the body (no headline, boilerplate or pair of people), and its id a
 hash of (label, canonical name): the same input gives the same ids on every run and machine.
+Each person's role, with the organisation or place it names, is an affiliation.
 """
 
 from __future__ import annotations
