@@ -30,14 +30,25 @@ NOT_PLACE_BEFORE = _words("not_place_before")
 LIST_JOINERS = _words("list_joiners")
 REGIONAL_BODIES = _words("regional_bodies")
 PLACE_DESIGNATORS = _words("place_designators")
+COURT_WORDS = _words("court_words")
+ROLE_PREFIXES = tuple(sorted(_words("role_prefixes")))
+INITIALS_BEFORE = _words("initials_before")
+COMPANY_PREFIXES = _words("company_prefixes")
+COMPANY_SUFFIXES = _words("company_suffixes")
+ORGANISATION_COUNTRY_SUFFIXES = _words("organisation_country_suffixes")
+WEB_SUFFIXES = _words("web_suffixes")
+CITY_AND_REGENCY = _words("city_and_regency")
+WORD_EXPANSIONS: dict[str, tuple[str, ...]] = {short: tuple(long.split())
+                                               for short, long in _LISTS["word_expansions"].items()}
 
 # "al-" of "al-Quds": an Arabic article written onto a capitalised name.
 ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|as|ar|an|asy|ash)-(?=[A-Z])")
 
 
 def is_role_word(word: str) -> bool:
-    """A title, rank or office word (``Mayjen``, ``Presiden``, ``Dr.``)."""
-    return word.lower().rstrip(".") in ROLE_WORDS
+    """A title, rank, office or court word (``Mayjen``, ``Presiden``, ``Dr.``, ``Wamenkeu``, ``Terdakwa``)."""
+    word = word.lower().rstrip(".")
+    return word in ROLE_WORDS or word in COURT_WORDS or (word.startswith(ROLE_PREFIXES) and word.isalpha())
 
 
 def looks_like_acronym(word: str) -> bool:

@@ -23,6 +23,7 @@ from pipeline.errors import ModelError
 from pipeline.lexicon import (
     ARABIC_ARTICLE,
     GROUP_WORDS,
+    INITIALS_BEFORE,
     LIST_JOINERS,
     NAME_PARTICLES,
     NOT_PLACE_BEFORE,
@@ -315,6 +316,24 @@ def relabel_by_context(entities: list[Span], sentence: SentenceView) -> list[Spa
             label = "LOC"
         out.append((start, end, label, confidence))
     return out
+
+
+def initials_are_people(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """Capitals written after ``berinisial``, ``Sdr.``, ``tersangka`` and the like are a person's
+    initials, not a country or a body: ``tersangka berinisial AS`` is a suspect, not the United
+    States (``AS``)."""
+    words = sentence.words
+    out = [e for e in entities if not (e[1] - e[0] == 1 and _after_initials_word(words, e[0]))]
+    initials = [(i, i + 1, "PER", RULE_CONFIDENCE) for i, word in enumerate(words)
+                if re.fullmatch(r"[A-Z]{1,4}", word) and _after_initials_word(words, i)
+                and not any(s <= i < e and e - s > 1 for s, e, _, _ in entities)]
+    return sorted([*out, *initials])
+
+
+def _after_initials_word(words: Sequence[str], i: int) -> bool:
+    j = i - 1 if i > 0 and words[i - 1] != "." else i - 2
+    return j >= 0 and re.fullmatch(r"[A-Z]{1,4}", words[i]) is not None \
+        and words[j].lower().rstrip(".") in INITIALS_BEFORE
 
 
 def with_name_particles(entities: list[Span], sentence: SentenceView) -> list[Span]:
@@ -624,6 +643,7 @@ SENTENCE_RULES: tuple[SpanRule, ...] = (
     with_place_designators,
     join_bodies_and_regions,
     add_news_sites,
+    initials_are_people,
     cut_at_glue,
 )
 

@@ -34,6 +34,9 @@ CREATE TABLE mention (doc_key INTEGER, ordinal INTEGER, cluster INTEGER, doc_id 
 CREATE TABLE cluster (doc_key INTEGER, cluster INTEGER, summary TEXT);
 CREATE TABLE cluster_entity (doc_key INTEGER, cluster INTEGER, entity_id TEXT, PRIMARY KEY (doc_key, cluster));
 CREATE TABLE entity (entity_id TEXT PRIMARY KEY, canonical TEXT, label TEXT, aliases TEXT);
+CREATE TABLE document_candidate (doc_key INTEGER, cluster INTEGER, other INTEGER, reason TEXT);
+CREATE TABLE candidate (alias_id TEXT, entity_id TEXT, reason TEXT);
+CREATE TABLE affiliation (doc_key INTEGER, ordinal INTEGER, cluster INTEGER, other INTEGER);
 """
 
 
@@ -51,6 +54,9 @@ _INSERT_MENTION = _insert("mention", ["doc_key", "ordinal", "cluster", "doc_id",
 _INSERT_CLUSTER = _insert("cluster", ["doc_key", "cluster", "summary"])
 _INSERT_CLUSTER_ENTITY = _insert("cluster_entity", ["doc_key", "cluster", "entity_id"])
 _INSERT_ENTITY = _insert("entity", ["entity_id", "canonical", "label", "aliases"])
+_INSERT_DOCUMENT_CANDIDATE = _insert("document_candidate", ["doc_key", "cluster", "other", "reason"])
+_INSERT_CANDIDATE = _insert("candidate", ["alias_id", "entity_id", "reason"])
+_INSERT_AFFILIATION = _insert("affiliation", ["doc_key", "ordinal", "cluster", "other"])
 
 _LINKED = """mention m JOIN cluster_entity USING (doc_key, cluster)"""
 # The mentions that make entity rows, aliases and co-occurrence: those of the body (a view made
@@ -99,6 +105,36 @@ QUERIES = {
         JOIN sentence s ON s.doc_key = first.doc_key AND s.sentence = first.sentence
         WHERE first.r = 1
         ORDER BY counted.sentences DESC, entity_a, entity_b""",
+    # merges not taken: within a document (resolved to entities) and across the run
+    "candidates": f"""
+        WITH pairs AS (SELECT a.entity_id AS alias_id, b.entity_id AS entity_id, c.reason
+                       FROM document_candidate c
+                       JOIN cluster_entity a ON a.doc_key = c.doc_key AND a.cluster = c.cluster
+                       JOIN cluster_entity b ON b.doc_key = c.doc_key AND b.cluster = c.other
+                       UNION ALL SELECT alias_id, entity_id, reason FROM candidate),
+        chosen AS (SELECT alias_id, entity_id, min(reason) AS reason FROM pairs
+                   WHERE alias_id != entity_id GROUP BY alias_id, entity_id),
+        present AS (SELECT DISTINCT entity_id, doc_key FROM {_LINKED}),
+        counts AS (SELECT entity_id, count(*) AS n FROM {_LINKED} GROUP BY entity_id)
+        SELECT ea.canonical, eb.canonical, ea.label, chosen.alias_id, chosen.entity_id, chosen.reason, counts.n,
+               (SELECT count(*) FROM present p WHERE p.entity_id = chosen.alias_id),
+               (SELECT count(*) FROM present p JOIN present q USING (doc_key)
+                WHERE p.entity_id = chosen.alias_id AND q.entity_id = chosen.entity_id)
+        FROM chosen JOIN entity ea ON ea.entity_id = chosen.alias_id
+        JOIN entity eb ON eb.entity_id = chosen.entity_id
+        JOIN counts ON counts.entity_id = chosen.alias_id
+        ORDER BY counts.n DESC, ea.canonical, eb.canonical, chosen.alias_id, chosen.entity_id""",
+    "affiliations": """
+        SELECT m.doc_id, m.sentence, person.entity_id, ep.canonical, m.role, coalesce(named.entity_id, ''),
+               coalesce(en.canonical, ''), coalesce(en.label, ''), s.text
+        FROM affiliation a
+        JOIN mention m ON m.doc_key = a.doc_key AND m.ordinal = a.ordinal
+        JOIN cluster_entity person ON person.doc_key = a.doc_key AND person.cluster = a.cluster
+        JOIN entity ep ON ep.entity_id = person.entity_id
+        LEFT JOIN cluster_entity named ON named.doc_key = a.doc_key AND named.cluster = a.other
+        LEFT JOIN entity en ON en.entity_id = named.entity_id
+        JOIN sentence s ON s.doc_key = m.doc_key AND s.sentence = m.sentence
+        ORDER BY ep.canonical, person.entity_id, m.doc_id, m.start_char, m.role""",
     # the last column, the metadata as JSON, becomes one column per field (``_document_rows``)
     "documents": """
         SELECT d.doc_id, d.source, d.date, d.characters, d.sentences, d.tokens,
@@ -125,12 +161,15 @@ def mention_rows(doc_key: int, processed: ProcessedDocument, linked: LinkedDocum
 
 def _summary_json(summary: ClusterSummary) -> str:
     return json.dumps([summary.label, [[list(n), c] for n, c in summary.name_counts],
-                       sorted(summary.keys), sorted(summary.anchors)], ensure_ascii=False)
+                       sorted(summary.keys), sorted(summary.anchors),
+                       [[list(n), c] for n, c in summary.title_counts], sorted(summary.linked), summary.holder],
+                      ensure_ascii=False)
 
 
 def _summary_from_json(text: str) -> ClusterSummary:
-    label, names, keys, anchors = json.loads(text)
-    return ClusterSummary(label, tuple((tuple(n), c) for n, c in names), frozenset(keys), frozenset(anchors))
+    label, names, keys, anchors, titles, linked, holder = json.loads(text)
+    return ClusterSummary(label, tuple((tuple(n), c) for n, c in names), frozenset(keys), frozenset(anchors),
+                          tuple((tuple(n), c) for n, c in titles), frozenset(linked), holder)
 
 
 class TableStore:
@@ -168,6 +207,11 @@ class TableStore:
         self.db.executemany(_INSERT_CLUSTER, [{"doc_key": doc_key, "cluster": c,
                                                "summary": _summary_json(ClusterSummary.of(cl))}
                                               for c, cl in enumerate(linked.clusters)])
+        self.db.executemany(_INSERT_DOCUMENT_CANDIDATE, [{"doc_key": doc_key, "cluster": c.cluster, "other": c.other,
+                                                          "reason": c.reason} for c in linked.candidates])
+        self.db.executemany(_INSERT_AFFILIATION, [{"doc_key": doc_key, "ordinal": a.mention,
+                                                   "cluster": linked.cluster_of[a.mention], "other": a.named}
+                                                  for a in linked.affiliations])
 
     def clusters(self) -> Iterator[tuple[Node, ClusterSummary]]:
         """Every document cluster, in order; may be called again (``EntityIndex`` reads it in passes)."""
@@ -203,6 +247,13 @@ class TableStore:
         self.db.executemany(_INSERT_CLUSTER_ENTITY, (
             {"doc_key": doc_key, "cluster": c, "entity_id": index.entity_of((doc_key, c), summary)}
             for (doc_key, c), summary in self.clusters()))
+        by_run = [{"doc_key": doc_key, "cluster": c} for (doc_key, c), summary in self.clusters()
+                  if index.linked_by_run(summary)]
+        self.db.executemany("UPDATE mention SET rule = 'run' WHERE doc_key = :doc_key AND cluster = :cluster "
+                            "AND rule = 'exact'", by_run)
+        self.db.executemany(_INSERT_CANDIDATE, (
+            {"alias_id": index.entity_of(node, summary), "entity_id": other, "reason": reason}
+            for node, summary in self.clusters() for other, reason in index.run_candidates(node, summary)))
         self.db.executemany(_INSERT_ENTITY, ({"entity_id": e.entity_id, "canonical": e.canonical, "label": e.label,
                                               "aliases": " | ".join(e.aliases)} for e in index.entities))
         self.db.commit()

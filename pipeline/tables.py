@@ -31,7 +31,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("entity_id", "string", "the entity it belongs to (entities.csv)"),
         ("name", "string", "the mention without role words, clitics and parenthesised acronym"),
         ("role", "string", "PER: title, rank or office words in or before it; ORG/LOC: lower-case words opening it"),
-        ("rule", "string", "how it was linked: exact, user, acronym, short-name or variant (README)"),
+        ("rule", "string", "how it was linked: exact, user, acronym, short-name, variant or run (README)"),
         ("zone", "string", "body, or boilerplate for site furniture such as 'Baca Juga' lines"),
     ],
     "entities": [
@@ -61,6 +61,28 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("documents", "int64", "in how many documents a sentence mentions both"),
         ("example_doc_id", "string", "the document of the first such sentence"),
         ("example_sentence", "string", "the first such sentence"),
+    ],
+    "candidates": [
+        ("alias", "string", "a short name or acronym left apart: the canonical name of alias_id"),
+        ("canonical", "string", "a fuller name it may stand for: the canonical name of entity_id"),
+        ("label", "string", "PER, ORG or LOC"),
+        ("alias_id", "string", "the entity the short name is (entities.csv)"),
+        ("entity_id", "string", "the entity it may be"),
+        ("reason", "string", "why the merge was not taken (README, Linking rules)"),
+        ("mentions", "int64", "how many mentions alias_id has"),
+        ("documents", "int64", "in how many documents alias_id is mentioned"),
+        ("shared_documents", "int64", "in how many of them entity_id is mentioned too"),
+    ],
+    "affiliations": [
+        ("doc_id", "string", "the document that gives the role"),
+        ("sentence", "int64", "index of the sentence of the person's mention, from 0"),
+        ("person_id", "string", "the person (entities.csv)"),
+        ("person", "string", "canonical name of the person"),
+        ("role", "string", "the role as written before, in or after the name"),
+        ("entity_id", "string", "the organisation or place the role names, if the document names it"),
+        ("entity", "string", "canonical name of entity_id"),
+        ("label", "string", "ORG or LOC: label of entity_id"),
+        ("sentence_text", "string", "the sentence of the person's mention"),
     ],
     "documents": [
         ("doc_id", "string", "file path inside the input folder without suffix, or the record's id; #N for parts"),
@@ -101,6 +123,8 @@ class Tables:
     entities: pd.DataFrame
     aliases: pd.DataFrame
     cooccurrence: pd.DataFrame
+    candidates: pd.DataFrame
+    affiliations: pd.DataFrame
     documents: pd.DataFrame
     document_entities: pd.DataFrame
 

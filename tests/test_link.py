@@ -238,3 +238,115 @@ def test_lower_case_words_opening_an_organisation_are_its_role_not_its_name():
     assert linked[("d1", "al Aqsa")].name == "al Aqsa" and linked[("d1", "wilayah Gaza")].name == "Gaza"
     assert movement.entity_id == linked[("d1", "Hamas")].entity_id == linked[("d2", "Hamas")].entity_id
     assert entities[movement.entity_id].canonical == "Hamas"
+
+
+def linked_store(docs, settings=None):
+    """The tables of a run over (doc_id, text, spans) documents, through the run's store."""
+    from pipeline.link import NO_STEERING, EntityIndex, link_document
+    from pipeline.store import TableStore
+
+    with TableStore() as store:
+        for doc_id, text, spans in docs:
+            document = processed(doc_id, text, spans)
+            store.add(document, link_document(document, settings or NO_STEERING))
+        store.set_entities(EntityIndex(store.clusters, settings or NO_STEERING))
+        return store.tables()
+
+
+def test_a_surname_of_an_official_in_a_list_is_not_the_one_word_name():
+    text = ("Hadir Kepala Dinas Agus Salim, Sekretaris Dedi Mulyadi, dan Budi Prabowo. "
+            "Presiden Prabowo kemudian membuka acara.")
+    spans = [("Agus Salim", "PER"), ("Dedi Mulyadi", "PER"), ("Budi Prabowo", "PER"), ("Prabowo", "PER")]
+    linked, _ = run_link([("d", text, spans)])
+    assert linked[("d", "Prabowo")].entity_id != linked[("d", "Budi Prabowo")].entity_id
+    tables = linked_store([("d", text, spans)])
+    assert tables.candidates[["alias", "canonical", "label"]].values.tolist() == [["Prabowo", "Budi Prabowo", "PER"]]
+
+
+def test_company_designators_never_block_a_match_and_leave_no_residue():
+    text = ("PT Kereta Api Indonesia (Persero) menambah kereta. Menurut KAI, PT KAI siap. "
+            "PT Bank Tabungan Negara (Persero) Tbk ikut.")
+    spans = [("PT Kereta Api Indonesia (Persero)", "ORG"), ("KAI", "ORG"), ("PT KAI", "ORG"),
+             ("PT Bank Tabungan Negara (Persero) Tbk", "ORG")]
+    linked, entities = run_link([("d", text, spans)])
+    kai = linked[("d", "KAI")].entity_id
+    assert linked[("d", "PT KAI")].entity_id == kai == linked[("d", "PT Kereta Api Indonesia (Persero)")].entity_id
+    assert entities[kai].canonical == "PT Kereta Api Indonesia"
+    assert linked[("d", "PT Bank Tabungan Negara (Persero) Tbk")].name == "PT Bank Tabungan Negara Tbk"
+
+
+def test_short_forms_of_parks_offices_and_provinces():
+    text = ("Taman Nasional Gunung Leuser dijaga. TN Gunung Leuser luas. Kejaksaan Tinggi Jawa Barat menahan "
+            "tersangka. Kejati juga memeriksa saksi di Jawa Barat. Warga Jabar menunggu.")
+    spans = [("Taman Nasional Gunung Leuser", "LOC"), ("TN Gunung Leuser", "LOC"),
+             ("Kejaksaan Tinggi Jawa Barat", "ORG"), ("Kejati", "ORG"), ("Jawa Barat", "LOC"), ("Jabar", "LOC")]
+    linked, _ = run_link([("d", text, spans)])
+    assert linked[("d", "TN Gunung Leuser")].entity_id == linked[("d", "Taman Nasional Gunung Leuser")].entity_id
+    assert linked[("d", "Kejati")].entity_id == linked[("d", "Kejaksaan Tinggi Jawa Barat")].entity_id
+    assert linked[("d", "Jabar")].entity_id == linked[("d", "Jawa Barat")].entity_id
+
+
+def test_a_bare_regency_name_is_the_regency_unless_a_city_shares_it():
+    text = "Banjir di Kabupaten Brebes. Warga Brebes mengungsi. Kabupaten Bandung aman, Bandung macet."
+    spans = [("Kabupaten Brebes", "LOC"), ("Brebes", "LOC"), ("Kabupaten Bandung", "LOC"), ("Bandung", "LOC")]
+    linked, _ = run_link([("d", text, spans)])
+    assert linked[("d", "Brebes")].entity_id == linked[("d", "Kabupaten Brebes")].entity_id
+    assert linked[("d", "Bandung")].entity_id != linked[("d", "Kabupaten Bandung")].entity_id
+
+
+def test_short_names_join_the_one_fuller_name_of_the_run_and_two_stay_candidates():
+    docs = [("a", "Menteri Keuangan Sri Mulyani Indrawati hadir.", [("Sri Mulyani Indrawati", "PER")]),
+            ("b", "Sri Mulyani menjawab.", [("Sri Mulyani", "PER")]),
+            ("c", "Bank Indonesia (BI) menahan suku bunga.", [("Bank Indonesia", "ORG")]),
+            ("d", "BI optimistis.", [("BI", "ORG")]),
+            ("e", "Ahmad Dahlan Iskan dan Ahmad Dahlan Rais.",
+             [("Ahmad Dahlan Iskan", "PER"), ("Ahmad Dahlan Rais", "PER")]),
+            ("f", "Ahmad Dahlan berpidato.", [("Ahmad Dahlan", "PER")])]
+    linked, _ = run_link(docs)
+    assert linked[("b", "Sri Mulyani")].entity_id == linked[("a", "Sri Mulyani Indrawati")].entity_id
+    assert linked[("b", "Sri Mulyani")].rule == "run"
+    assert linked[("d", "BI")].entity_id == linked[("c", "Bank Indonesia")].entity_id
+    assert linked[("f", "Ahmad Dahlan")].entity_id not in {linked[("e", "Ahmad Dahlan Iskan")].entity_id,
+                                                           linked[("e", "Ahmad Dahlan Rais")].entity_id}
+    candidates = linked_store(docs).candidates
+    assert sorted(candidates.loc[candidates["alias"] == "Ahmad Dahlan", "canonical"]) == [
+        "Ahmad Dahlan Iskan", "Ahmad Dahlan Rais"]
+
+
+def test_a_one_word_name_needs_a_document_to_join_a_fuller_name_across_documents():
+    docs = [("a", "Kasi Program Budi Prabowo menjelaskan.", [("Budi Prabowo", "PER")]),
+            ("b", "Presiden Prabowo berpidato.", [("Prabowo", "PER")])]
+    linked, _ = run_link(docs)
+    assert linked[("b", "Prabowo")].entity_id != linked[("a", "Budi Prabowo")].entity_id
+
+
+def test_canonical_name_from_the_body_without_headline_or_pairs():
+    text = ("Jefri Nichol Jalani Sidang\nAktor Jefri Nichol hadir. Jefri tersenyum. "
+            "Prabowo Subianto-Gibran Rakabuming unggul.")
+    spans = [("Jefri Nichol Jalani Sidang", "PER"), ("Jefri Nichol", "PER"), ("Jefri", "PER"),
+             ("Prabowo Subianto-Gibran Rakabuming", "PER")]
+    linked, entities = run_link([("d", text, spans)])
+    jefri = linked[("d", "Jefri")].entity_id
+    assert linked[("d", "Jefri Nichol Jalani Sidang")].entity_id == jefri
+    assert entities[jefri].canonical == "Jefri Nichol"
+    assert linked[("d", "Prabowo Subianto-Gibran Rakabuming")].entity_id != jefri
+
+
+def test_appositions_give_roles_and_affiliations():
+    text = ("Ketua KPK, Setyo Budiyanto, menjelaskan. Ridwan Kamil, Gubernur Jawa Barat, hadir. "
+            "KPK memeriksa saksi di Jawa Barat.")
+    spans = [("KPK", "ORG"), ("Setyo Budiyanto", "PER"), ("Ridwan Kamil", "PER"), ("Jawa Barat", "LOC"),
+             ("KPK", "ORG"), ("Jawa Barat", "LOC")]
+    linked, _ = run_link([("d", text, spans)])
+    assert linked[("d", "Setyo Budiyanto")].role == "Ketua KPK"
+    assert linked[("d", "Ridwan Kamil")].role == "Gubernur Jawa Barat"
+    affiliations = linked_store([("d", text, spans)]).affiliations
+    assert affiliations[["person", "role", "entity", "label"]].values.tolist() == [
+        ["Ridwan Kamil", "Gubernur Jawa Barat", "Jawa Barat", "LOC"], ["Setyo Budiyanto", "Ketua KPK", "KPK", "ORG"]]
+
+
+def test_title_words_go_to_the_role_and_not_the_canonical_name():
+    text = "Terdakwa Ahmad Fauzi hadir. Wamenkeu Suahasil Nazara menjawab."
+    linked, _ = run_link([("d", text, [("Terdakwa Ahmad Fauzi", "PER"), ("Wamenkeu Suahasil Nazara", "PER")])])
+    assert linked[("d", "Terdakwa Ahmad Fauzi")].name == "Ahmad Fauzi"
+    assert linked[("d", "Wamenkeu Suahasil Nazara")].role == "Wamenkeu"

@@ -1,7 +1,13 @@
 import pytest
 
 from pipeline.ingest import make_document
-from pipeline.recognize import SentenceView, apply_sentence_rules, find_dateline, merge_rule_mentions
+from pipeline.recognize import (
+    SentenceView,
+    apply_sentence_rules,
+    find_dateline,
+    initials_are_people,
+    merge_rule_mentions,
+)
 from pipeline.types import Mention
 
 
@@ -201,3 +207,9 @@ def test_the_recogniser_loads_without_spacys_tokenizer_and_finds_the_same_entiti
     sentences = [s for t in tokenized for s in t.sentences]
     assert parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s.tokens) for s in sentences]) == \
         parse_with_confidence(full, [sentence_doc(full.vocab, s.tokens) for s in sentences])
+
+
+def test_initials_after_a_suspect_word_are_a_person_not_a_country():
+    sentence = SentenceView.of_words("Polisi menangkap tersangka berinisial AS di Bekasi , bukan warga AS .".split())
+    spans = [(4, 5, "LOC", 0.9), (6, 7, "LOC", 0.9), (11, 12, "LOC", 0.9)]
+    assert initials_are_people(spans, sentence) == [(4, 5, "PER", 0.8), (6, 7, "LOC", 0.9), (11, 12, "LOC", 0.9)]

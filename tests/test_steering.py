@@ -32,3 +32,14 @@ def test_a_steering_file_in_another_encoding_is_one_clear_error(tmp_path):
                                      .encode("cp1252"))
     with pytest.raises(InputError, match="not UTF-8"):
         read_link_settings(tmp_path / "a.csv")
+
+
+def test_a_user_alias_stays_an_alias_of_its_entity(tmp_path):
+    from tests.test_link import linked_store
+
+    (tmp_path / "aliases.csv").write_text("alias,canonical,label\nJokowi,Joko Widodo,PER\n", encoding="utf-8")
+    settings = read_link_settings(tmp_path / "aliases.csv")
+    tables = linked_store([("d", "Joko Widodo datang. Jokowi tersenyum.", [("Joko Widodo", "PER"), ("Jokowi", "PER")])],
+                          settings)
+    assert tables.aliases[["alias", "rule"]].values.tolist() == [["Joko Widodo", "canonical"], ["Jokowi", "user"]]
+    assert tables.entities[["canonical", "aliases"]].values.tolist() == [["Joko Widodo", "Jokowi"]]

@@ -47,7 +47,9 @@ def test_formats_keep_the_same_rows(seed_tables, tmp_path):
         assert parquet.dtypes.to_dict() == df.dtypes.to_dict()
         assert parquet.equals(df)
         jsonl = pd.read_json(tmp_path / "j" / f"{name}.jsonl", lines=True, dtype=False)
-        assert len(jsonl) == len(df) and list(jsonl.columns) == list(df.columns)
+        assert len(jsonl) == len(df)
+        if len(df):  # a JSON-lines file without rows has no columns to compare (the seeds give no candidates)
+            assert list(jsonl.columns) == list(df.columns)
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
