@@ -111,7 +111,7 @@ def report_data(tables: Tables, texts: Mapping[str, tuple[int, str]]) -> dict:
     columns: dict[str, list] = {"doc": [], "start": [], "end": [], "entity": [], "s0": [], "s1": []}
     roles: dict[int, Counter] = {}
     for m in mentions.itertuples(index=False):
-        if m.doc_id not in texts:
+        if m.doc_id not in texts or m.entity_id not in entity_rows:  # furniture alone makes no entity
             continue
         base, text = texts[m.doc_id]
         start, end = int(m.start_char) - base, int(m.end_char) - base

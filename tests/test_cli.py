@@ -27,7 +27,9 @@ def test_extract_writes_the_tables(tmp_path):
     mentions = pd.read_csv(out / "mentions.csv")
     entities = pd.read_csv(out / "entities.csv")
     documents = pd.read_csv(out / "documents.csv")
-    assert set(mentions["entity_id"]) == set(entities["entity_id"])
+    linked = mentions.dropna(subset=["entity_id"])
+    assert set(linked["entity_id"]) == set(entities["entity_id"])
+    assert set(mentions.loc[mentions["entity_id"].isna(), "zone"]) <= {"boilerplate"}  # furniture alone
     assert len(documents) == 2
     assert {"PER", "ORG", "LOC"} <= set(entities["label"])
 
