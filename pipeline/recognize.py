@@ -445,6 +445,23 @@ def with_place_designators(entities: list[Span], sentence: SentenceView) -> list
     return out
 
 
+MATCH_WORDS = frozenset({"vs", "vs.", "versus", "kontra"})
+
+
+def teams_in_a_match(entities: list[Span], sentence: SentenceView) -> list[Span]:
+    """Two names on either side of "vs" are the teams of a match, organisations, also where they
+    are countries or towns ("Indonesia vs Thailand", "Seattle Sounders vs Atletico Madrid"); a
+    national team written after "timnas" is one too ("timnas Belgia")."""
+    words = sentence.words
+    entities = sorted(entities)
+    teams = set()
+    for (a, b, la, _), (c, d, lc, _) in itertools.pairwise(entities):
+        if c == b + 1 and words[b].lower() in MATCH_WORDS and "PER" not in (la, lc):
+            teams.update({(a, b), (c, d)})
+    teams.update((a, b) for a, b, label, _ in entities if label == "LOC" and a > 0 and words[a - 1] == "timnas")
+    return [(a, b, "ORG" if (a, b) in teams else label, confidence) for a, b, label, confidence in entities]
+
+
 def add_news_sites(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """A news site or an outlet's brand written as one word is an organisation, the outlet:
     "dikutip TribunJakarta.com", "dilihat detikJatim", "pembaca CNNIndonesia.com"."""
@@ -642,6 +659,7 @@ SENTENCE_RULES: tuple[SpanRule, ...] = (
     trim_span_edges,
     with_place_designators,
     join_bodies_and_regions,
+    teams_in_a_match,
     add_news_sites,
     initials_are_people,
     cut_at_glue,

@@ -213,3 +213,11 @@ def test_initials_after_a_suspect_word_are_a_person_not_a_country():
     sentence = SentenceView.of_words("Polisi menangkap tersangka berinisial AS di Bekasi , bukan warga AS .".split())
     spans = [(4, 5, "LOC", 0.9), (6, 7, "LOC", 0.9), (11, 12, "LOC", 0.9)]
     assert initials_are_people(spans, sentence) == [(4, 5, "PER", 0.8), (6, 7, "LOC", 0.9), (11, 12, "LOC", 0.9)]
+
+
+def test_the_names_of_a_match_are_teams():
+    words = "Laga Indonesia vs Thailand , Persib kontra Persija , Jokowi vs Prabowo dan timnas Belgia".split()
+    model = [(1, 2, "LOC", 0.9), (3, 4, "LOC", 0.9), (5, 6, "ORG", 0.9), (7, 8, "LOC", 0.9),
+             (9, 10, "PER", 0.9), (11, 12, "PER", 0.9), (14, 15, "LOC", 0.9)]
+    assert [label for *_, label, _ in sentence_rules(model, words)] == ["ORG", "ORG", "ORG", "ORG", "PER", "PER",
+                                                                          "ORG"]
