@@ -323,12 +323,14 @@ def evaluate_links_command(file: Path | None, json_out: Path | None, models_dir:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
               help="Which articles of the gold set to score (test: only when reporting, never to tune).")
+@click.option("--without", multiple=True, callback=_rule_name, metavar="RULE",
+              help="Leave out a recogniser rule (repeatable), to measure what it does.")
 @corpora_option
 @json_option
 @models_option
 @clear_errors
-def evaluate_documents_command(file: Path | None, split: str, corpora: Path, json_out: Path | None,
-                               models_dir: Path | None) -> None:
+def evaluate_documents_command(file: Path | None, split: str, without: frozenset[str], corpora: Path,
+                               json_out: Path | None, models_dir: Path | None) -> None:
     """Run the whole product on gold documents and score its tables as an analyst reads them.
 
     Mentions (exact spans, per label), entities per document (gold entities found, entity rows
@@ -343,8 +345,9 @@ def evaluate_documents_command(file: Path | None, split: str, corpora: Path, jso
 
     file = file or REALNEWS_GOLD
     gold = [g for g in read_gold(file, corpora / "rawtext") if split == "all" or g.split == split]
-    scores = evaluate_documents(Extractor(_models(models_dir)), gold)
-    click.echo(format_document_scores(f"{file.name}, {split} ({len(gold)} documents)", scores))
+    scores = evaluate_documents(Extractor(_models(models_dir), without_rules=without), gold)
+    title = f"{file.name}, {split} ({len(gold)} documents)"
+    click.echo(format_document_scores(title + (f" without {', '.join(sorted(without))}" if without else ""), scores))
     _write_json(json_out, scores)
 
 

@@ -188,9 +188,13 @@ class Extractor(Engine):
     run whose every document is cached loads none); ``run`` can be called for many inputs."""
 
     def __init__(self, models_dir: Path = DEFAULT_MODELS, threads: int = 1, batch_size: int = 32,
-                 progress: bool = False, cache_dir: Path | None = None, say: Callable[[str], None] = logger.info):
-        super().__init__(models_dir, batch_size, progress, cache_dir, say)
+                 progress: bool = False, cache_dir: Path | None = None, say: Callable[[str], None] = logger.info,
+                 without_rules: frozenset[str] = frozenset()):
+        """``without_rules``: recogniser rules left out (evaluation only, to measure each rule; no
+        cache then, since the cache does not know them)."""
+        super().__init__(models_dir, batch_size, progress, None if without_rules else cache_dir, say)
         self.threads = threads
+        self.without_rules = without_rules
         self._models: tuple | None = None
         self._loading = threading.Lock()  # the tokenize thread and the main thread may both ask first
 
@@ -224,7 +228,7 @@ class Extractor(Engine):
         if not tokenized:
             return []
         started = time.perf_counter()
-        mentions = recognize(self.ner, tokenized)
+        mentions = recognize(self.ner, tokenized, without=self.without_rules)
         self.timer.add("recognize", started)
         return [ProcessedDocument.of(t, m) for t, m in zip(tokenized, mentions, strict=True)]
 
