@@ -28,3 +28,40 @@ def test_dask_engine_matches_the_local_run(tmp_path):
     assert "distributed" not in dask.output  # Dask's own logs only with -v
     for table in ("mentions", "entities", "aliases", "cooccurrence", "documents", "document_entities"):
         assert (tmp_path / "local" / f"{table}.csv").read_bytes() == (tmp_path / "dask" / f"{table}.csv").read_bytes()
+
+
+def test_dead_workers_are_one_clear_error():
+    """A batch whose workers died (out of memory) is the project's EngineError, not a traceback."""
+    from distributed import KilledWorker
+
+    from pipeline.errors import EngineError
+    from pipeline.runner import DaskExtractor
+
+    class DeadFuture:
+        def result(self):
+            from types import SimpleNamespace
+
+            raise KilledWorker("task-1", SimpleNamespace(address="tcp://127.0.0.1:1"), 3)
+
+    engine = DaskExtractor.__new__(DaskExtractor)  # no cluster needed to finish a batch
+    engine.cache = None
+    with pytest.raises(EngineError, match="Dask workers died"):
+        engine._finish([None], DeadFuture())
+
+
+def test_dask_logs_follow_the_verbosity():
+    import logging
+    import os
+
+    from pipeline.runner import quiet_dask_logs
+
+    pipeline_logger = logging.getLogger("pipeline")
+    before = pipeline_logger.level
+    try:
+        for level, expected in ((logging.ERROR, logging.ERROR), (logging.INFO, logging.INFO)):
+            pipeline_logger.setLevel(level)
+            quiet_dask_logs()
+            assert logging.getLogger("distributed.scheduler").level == expected
+            assert os.environ["DASK_LOGGING__DISTRIBUTED"] == logging.getLevelName(expected).lower()
+    finally:
+        pipeline_logger.setLevel(before)
