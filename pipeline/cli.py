@@ -249,12 +249,16 @@ def _rule_name(ctx, param, values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(values)
 
 
+def without_option(command):
+    return click.option("--without", multiple=True, callback=_rule_name, metavar="RULE",
+                        help="Leave out a recogniser rule (repeatable), to measure what it does.")(command)
+
+
 @cli.command("evaluate-ner")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
               help="Write token, gold tag and predicted tag per line.")
-@click.option("--without", multiple=True, callback=_rule_name, metavar="RULE",
-              help="Leave out a recogniser rule (repeatable), to measure what it does.")
+@without_option
 @json_option
 @models_option
 @threads_option
@@ -323,8 +327,7 @@ def evaluate_links_command(file: Path | None, json_out: Path | None, models_dir:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
               help="Which articles of the gold set to score (test: only when reporting, never to tune).")
-@click.option("--without", multiple=True, callback=_rule_name, metavar="RULE",
-              help="Leave out a recogniser rule (repeatable), to measure what it does.")
+@without_option
 @corpora_option
 @json_option
 @models_option
