@@ -194,8 +194,7 @@ def evaluate_document_ner(stanza_nlp, ner, gold_docs: Sequence[GoldDocument]) ->
 def read_realnews_gold(path: Path, rawtext: Path) -> list[GoldDocument]:
     """The real-news gold set: annotations in ``path``, each article's text read from the rawtext
     corpora by source folder and index, and checked against its SHA-256."""
-    import gzip
-    import hashlib
+    from pipeline.training.goldset import source_documents, text_hash
 
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts: dict[str, list[str]] = {}
@@ -204,12 +203,11 @@ def read_realnews_gold(path: Path, rawtext: Path) -> list[GoldDocument]:
         source = record["source"]
         if source not in texts:
             try:
-                with gzip.open(rawtext / source / "text.txt.gz", "rt", encoding="utf-8") as f:
-                    texts[source] = f.read().split("\n\n")
+                texts[source] = source_documents(rawtext, source)
             except OSError as exc:
                 raise InputError(f"cannot read the gold set's texts from {rawtext / source}: {exc}") from exc
         text = texts[source][record["index"]]
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != record["sha256"]:
+        if text_hash(text) != record["sha256"]:
             raise InputError(f"{path}: {record['doc_id']}: {source} #{record['index']} is not the annotated text")
         docs.append(GoldDocument(record["doc_id"], text, tuple(tuple(m) for m in record["mentions"]),
                                  tuple(tuple(f) for f in record["furniture"]), record["split"]))
