@@ -207,3 +207,20 @@ def test_evaluate_ner_names_the_rules_it_can_leave_out(tmp_path):
     data.write_text("Joko\tB-PER\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["evaluate-ner", str(data), "--without", "no_such_rule"])
     assert result.exit_code == 2 and "with_place_designators" in result.output
+
+
+@pytest.mark.slow
+def test_evaluate_documents_through_the_cli(tmp_path):
+    import json
+
+    from pipeline.evaluate import LINKING_GOLD
+
+    out = tmp_path / "s.json"
+    result = CliRunner().invoke(cli, ["evaluate-documents", str(LINKING_GOLD), "--split", "all", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(out.read_text())
+    assert scores["mentions"]["overall"]["support"] == 203 and scores["linking"]["wrong_merges"] == 0
+    assert "entities per document" in result.output
+    without = CliRunner().invoke(cli, ["evaluate-documents", str(LINKING_GOLD), "--split", "all",
+                                       "--without", "add_listed_places"])
+    assert without.exit_code == 0 and "without add_listed_places" in without.output
