@@ -237,7 +237,8 @@ def serve(tables_dir: Path, host: str, port: int) -> None:
     from pipeline.serve import serve as run_datasette
 
     _say(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)")
-    sys.exit(run_datasette(tables_dir, host, port))
+    with sigterm_exits():
+        sys.exit(run_datasette(tables_dir, host, port))
 
 
 def _rule_name(ctx, param, values: tuple[str, ...]) -> frozenset[str]:

@@ -98,5 +98,12 @@ def serve_command(out_dir: Path, host: str, port: int) -> list[str]:
 
 
 def serve(out_dir: Path, host: str, port: int) -> int:
-    """Run Datasette on the run's folder until it is stopped; its exit status."""
-    return subprocess.call(serve_command(out_dir, host, port))
+    """Run Datasette on the run's folder until it is stopped; its exit status. However this
+    process ends (Ctrl-C, SIGTERM turned into an exit by the CLI), Datasette ends with it."""
+    datasette = subprocess.Popen(serve_command(out_dir, host, port))
+    try:
+        return datasette.wait()
+    finally:
+        if datasette.poll() is None:
+            datasette.terminate()
+            datasette.wait(timeout=30)

@@ -71,6 +71,8 @@ def test_serve_answers_facets_search_and_canned_queries_over_http(dated_run):
         server.terminate()
         server.wait(timeout=30)
     assert (dated_run / SQLITE_FILE).exists() and (dated_run / METADATA_FILE).exists()
+    with pytest.raises(OSError):  # stopping `entitas serve` stopped Datasette: nothing listens there any more
+        urllib.request.urlopen(f"{base}/entities.json", timeout=5)
 
 
 def test_mentions_per_day_only_where_documents_have_dates(tmp_path):
