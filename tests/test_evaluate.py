@@ -76,3 +76,21 @@ def test_the_real_news_gold_set_reads_and_scores(extractor):
     scores = evaluate_documents(extractor, dev)
     assert scores["mentions"]["overall"]["support"] == sum(len(g.mentions) for g in dev)
     assert scores["mentions"]["overall"]["f1"] >= 0.6, scores["mentions"]
+
+
+@pytest.mark.slow
+def test_the_gold_sets_articles_are_drawn_again_as_they_were():
+    """``select_articles`` reproduces the real-news gold set's articles and split exactly."""
+    import json
+
+    from pipeline.evaluate import REALNEWS_GOLD
+    from pipeline.training.goldset import select_articles
+    from tests.conftest import ROOT
+
+    rawtext = ROOT.parent / "shared" / "corpora" / "rawtext"
+    if not rawtext.is_dir():
+        pytest.skip("../shared/corpora/rawtext is not beside the checkout")
+    records = [json.loads(line) for line in REALNEWS_GOLD.read_text(encoding="utf-8").splitlines()]
+    drawn = select_articles(rawtext)
+    assert [(p["article"], p["source"], p["index"], p["sha256"], p["split"]) for p in drawn] == \
+        [(r["doc_id"], r["source"], r["index"], r["sha256"], r["split"]) for r in records]

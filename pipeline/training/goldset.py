@@ -1,5 +1,5 @@
-"""The real-news gold set: how its articles were drawn, and how its annotations are turned into
-the records of ``pipeline/gold/realnews.jsonl``.
+"""The real-news gold set: how its articles were drawn from the raw news, and how they are read
+back (``pipeline/gold/realnews.jsonl`` holds their annotations as character offsets).
 
 Articles come from ``../shared/corpora/rawtext/news`` (documents separated by one blank line in
 each source's ``text.txt.gz``) and are referred to by source folder, document index and the
@@ -15,7 +15,6 @@ import gzip
 import hashlib
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 NEWS_SOURCES = ("news/indonews_scrapper", "news/zainoor_indo_news", "news/misc_news_scrapes",
@@ -90,38 +89,3 @@ def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
         c["split"] = "test" if k % 10 in (0, 3, 7) else "dev"
         c["article"] = f"a{k:02d}"
     return picked
-
-
-def locate(text: str, surface: str, position: int) -> int | None:
-    """Where an annotated surface next stands after ``position``: at a word start, or glued to
-    the word before it as scraped pages glue them (``SerikatDonald``, ``,Pria``)."""
-    match = re.compile(rf"(?:(?<!\w)|(?<=[a-z])(?=[A-Z])|(?<=[a-z.,])){re.escape(surface)}").search(text, position)
-    return None if match is None else match.start()
-
-
-def gold_record(pick: Mapping, text: str, annotation: Mapping) -> dict:
-    """One line of realnews.jsonl: the article's reference, its split, its furniture lines and
-    its mentions as character offsets (``[start, end, label, entity]``)."""
-    mentions, position = [], 0
-    for surface, label, entity, *forced in annotation["mentions"]:
-        start = forced[0] if forced else locate(text, surface, position)
-        if start is None or text[start:start + len(surface)] != surface:
-            raise ValueError(f"{pick['article']}: {surface!r} not found after {position}")
-        mentions.append([start, start + len(surface), label, entity])
-        position = start + 1
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-    return {"doc_id": pick["article"], "source": pick["source"], "index": pick["index"], "sha256": pick["sha256"],
-            "outlet": pick["outlet"], "topic": pick["topic"], "list": pick["list"], "split": pick["split"],
-            "furniture": [list(lines[i]) for i in annotation.get("furniture_lines", [])],
-            "mentions": sorted(mentions)}
-
-
-def gold_records(rawtext: Path, picks: Sequence[Mapping], annotations: Iterable[Mapping]) -> list[dict]:
-    by_article = {a["article"]: a for a in annotations}
-    texts: dict[str, list[str]] = {}
-    records = []
-    for pick in picks:
-        if pick["source"] not in texts:
-            texts[pick["source"]] = source_documents(rawtext, pick["source"])
-        records.append(gold_record(pick, texts[pick["source"]][pick["index"]], by_article[pick["article"]]))
-    return records
