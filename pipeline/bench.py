@@ -54,10 +54,33 @@ def corpus(texts: list[str], n_tokens: int) -> Iterator[Document]:
         i += 1
 
 
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # the process ended while we looked
+            continue
+        if parent == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _pss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def current_rss_mib() -> float:
-    """Resident memory now (Linux /proc; the benchmark machines are Linux)."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    """Resident memory now of this process and its children (the forked tokenizer), pages they
+    share counted once (proportional set size; Linux /proc, as the benchmark machines are)."""
+    pid = os.getpid()
+    return _pss_mib(pid) + sum(_pss_mib(child) for child in _children(pid))
 
 
 class RssSampler:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import functools
+import gc
+import itertools
 import logging
 import math
+import multiprocessing
 import os
+import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,6 +189,38 @@ def repeated_line_documents(n_documents: int) -> int:
     return max(5, math.ceil(n_documents / 100))
 
 
+# Batches in tokenization ahead of the recogniser: the tokenizer, the slower stage, never waits.
+TOKENIZE_AHEAD = 3
+# With a tokenizer process, this process tokenizes one batch in this many itself (see _tokenizing).
+OWN_SHARE = 4
+
+
+def _timed_tokenize(stanza, documents: list[Document]) -> tuple[list[TokenizedDocument], float]:
+    started = time.perf_counter()
+    return tokenize_documents(stanza, documents), time.perf_counter() - started
+
+
+_inherited_stanza = None  # in a forked tokenizer process: the Stanza pipeline it was forked with
+
+
+def _adopt_tokenizer(stanza) -> None:
+    """A forked tokenizer process: keep the parent's loaded pipeline; Ctrl-C and SIGTERM are
+    the parent's to handle (it shuts this process down), not a second traceback here."""
+    global _inherited_stanza
+    _inherited_stanza = stanza
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _tokenize_inherited(documents: list[Document]) -> tuple[list[TokenizedDocument], float]:
+    return _timed_tokenize(_inherited_stanza, documents)
+
+
+def can_fork_tokenizer() -> bool:
+    """Fork is safe with torch's single-threaded state on Linux; elsewhere (macOS) it is not."""
+    return sys.platform.startswith("linux")
+
+
 class Extractor(Engine):
     """The local engine: loads the shipped models once, when a document first needs them (a
     run whose every document is cached loads none); ``run`` can be called for many inputs."""
@@ -195,33 +233,38 @@ class Extractor(Engine):
         super().__init__(models_dir, batch_size, progress, None if without_rules else cache_dir, say)
         self.threads = threads
         self.without_rules = without_rules
-        self._models: tuple | None = None
+        self._stanza = None
+        self._ner = None
         self._loading = threading.Lock()  # the tokenize thread and the main thread may both ask first
 
-    def _loaded(self) -> tuple:
+    def _load(self, name: str, loader: Callable[[Path], object], folder: str):
         with self._loading:
-            if self._models is None:
-                self.say("loading models...")
+            if getattr(self, name) is None:
+                if self._stanza is None and self._ner is None:
+                    self.say("loading models...")
+                    set_threads(self.threads)
                 started = time.perf_counter()
-                set_threads(self.threads)
-                self._models = load_stanza(self.models_dir / "tokenizer"), load_recognizer(self.models_dir / "ner")
-                logger.info("models loaded in %.1fs", time.perf_counter() - started)
-            return self._models
+                setattr(self, name, loader(self.models_dir / folder))
+                # A model is hundreds of thousands of objects that live as long as the run: out of
+                # the cyclic collector's sight, no later collection walks them (nor the one at exit,
+                # about 0.7 s of every run before).
+                gc.freeze()
+                logger.info("%s model loaded in %.1fs", folder, time.perf_counter() - started)
+            return getattr(self, name)
 
     @property
     def stanza(self):
-        return self._loaded()[0]
+        return self._load("_stanza", load_stanza, "tokenizer")
 
     @property
     def ner(self):
-        return self._loaded()[1]
+        return self._load("_ner", load_recognizer, "ner")
 
     def tokenize(self, documents: list[Document]) -> list[TokenizedDocument]:
         if not documents:
             return []
-        started = time.perf_counter()
-        tokenized = tokenize_documents(self.stanza, documents)
-        self.timer.add("tokenize", started)
+        tokenized, seconds = _timed_tokenize(self.stanza, documents)
+        self.timer.seconds["tokenize"] += seconds
         return tokenized
 
     def recognize(self, tokenized: list[TokenizedDocument]) -> list[ProcessedDocument]:
@@ -236,25 +279,70 @@ class Extractor(Engine):
         """Tokenize and recognize, no cache."""
         return self.recognize(self.tokenize(documents))
 
-    def process(self, documents: Iterable[Document]) -> Iterator[ProcessedDocument]:
-        """Documents flow through in batches; only their light results are kept.
+    @contextmanager
+    def _tokenizing(self, several_batches: bool) -> Iterator[Callable[[list[Document]], Callable[[], tuple]]]:
+        """``submit(documents)``, which starts tokenizing a batch while the recogniser works on
+        earlier ones and returns the call that waits for ``(tokenized, seconds)``.
 
-        The next batch is tokenized (torch, in a second thread) while this one is recognised
-        (numpy): on two cores the two stages overlap.
+        A run of several batches forks a process that inherits the loaded tokenizer: Stanza's
+        Python and spaCy's then run on two cores instead of taking turns on one interpreter lock
+        (in one process the two stages barely overlap). The recogniser needs about half the time
+        the tokenizer does, so this process also tokenizes one batch in ``OWN_SHARE`` itself,
+        when its turn comes, while the other process works on the next ones. One batch, or no
+        fork (macOS), keeps a thread of this process: a second process would not pay for itself.
         """
-        def finish(cached, tokenizing) -> list[ProcessedDocument]:
-            return self.complete(cached, self.recognize(tokenizing.result()))
+        if not (several_batches and can_fork_tokenizer()):
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
+                yield lambda documents: pool.submit(_timed_tokenize_loading, self, documents).result
+            return
+        logger.info("tokenizing in a second process")
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_adopt_tokenizer,
+                                 initargs=(self.stanza,)) as pool:
+            submitted = itertools.count(1)
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
-            pending = None
-            for batch in batches(documents, self.batch_size):
+            def submit(documents: list[Document]) -> Callable[[], tuple]:
+                if next(submitted) % OWN_SHARE == 0:
+                    return functools.partial(_timed_tokenize, self.stanza, documents)
+                return pool.submit(_tokenize_inherited, documents).result
+
+            yield submit
+
+    def _finish(self, cached: list[ProcessedDocument | None], tokenized: Callable[[], tuple] | None) \
+            -> list[ProcessedDocument]:
+        if tokenized is None:  # every document of the batch was cached
+            return self.complete(cached, [])
+        try:
+            documents, seconds = tokenized()
+        except BrokenProcessPool as exc:
+            raise EngineError("the tokenizer process died while tokenizing a batch; out of memory? "
+                              "Try a smaller --batch-size") from exc
+        self.timer.seconds["tokenize"] += seconds
+        return self.complete(cached, self.recognize(documents))
+
+    def process(self, documents: Iterable[Document]) -> Iterator[ProcessedDocument]:
+        """Documents flow through in batches; only their light results are kept. Tokenizing runs
+        up to ``TOKENIZE_AHEAD`` batches ahead of the recogniser (see ``_tokenizing``)."""
+        stream = batches(documents, self.batch_size)
+        head = list(itertools.islice(stream, 2))
+        pending: deque = deque()
+        with ExitStack() as stack:
+            submit = None
+            for batch in itertools.chain(head, stream):
                 cached, todo = self.lookup(batch)
-                submitted = (cached, pool.submit(self.tokenize, todo))
-                if pending:
-                    yield from finish(*pending)
-                pending = submitted
-            if pending:
-                yield from finish(*pending)
+                if todo and submit is None:  # a wholly cached run loads no model and starts nothing
+                    submit = stack.enter_context(self._tokenizing(several_batches=len(head) > 1))
+                pending.append((cached, submit(todo) if todo else None))
+                while len(pending) > TOKENIZE_AHEAD:
+                    yield from self._finish(*pending.popleft())
+            while pending:
+                yield from self._finish(*pending.popleft())
+
+
+def _timed_tokenize_loading(extractor: Extractor, documents: list[Document]) -> tuple[list[TokenizedDocument], float]:
+    """In the tokenize thread: the tokenizer is loaded there on first use, while the main thread
+    loads the recogniser."""
+    return _timed_tokenize(extractor.stanza, documents)
 
 
 @functools.cache

@@ -1,5 +1,11 @@
 """End to end on the seed articles, with the shipped models."""
 
+import logging
+import os
+
+import pytest
+
+from pipeline.errors import EngineError
 from tests.conftest import SEEDS
 
 
@@ -98,3 +104,36 @@ def test_the_seed_articles_countries_and_places(seed_tables):
     assert entity_named(seed_tables, "Brigade Al Qassam").label == "ORG"
     assert entity_named(seed_tables, "Jihad Islam").label == "ORG"  # "Hamas dan Jihad Islam"
     assert "Zionis" not in set(seed_tables.aliases["alias"])
+
+
+def _paragraph_documents():
+    """The seed articles cut into paragraphs: enough documents for several batches."""
+    from pipeline.ingest import read_documents
+    from pipeline.types import Document
+
+    return [Document(doc_id=f"{d.doc_id}#{i}", source=d.source, text=paragraph)
+            for d in read_documents([SEEDS]) for i, paragraph in enumerate(d.text.split("\n")) if paragraph.strip()]
+
+
+def test_several_batches_are_tokenized_in_a_forked_process_with_the_same_results(extractor, caplog):
+    from pipeline.runner import Extractor, can_fork_tokenizer
+
+    documents = _paragraph_documents()
+    assert len(documents) > 4
+    batched = Extractor(batch_size=2)
+    with caplog.at_level(logging.INFO, logger="pipeline.runner"):
+        processed = list(batched.process(documents))
+    assert ("tokenizing in a second process" in caplog.text) == can_fork_tokenizer()
+    assert processed == extractor.compute(documents)
+    assert batched.timer.seconds["tokenize"] > 0
+
+
+@pytest.mark.slow
+def test_a_tokenizer_process_that_dies_is_one_clear_error(monkeypatch):
+    from pipeline import runner
+
+    if not runner.can_fork_tokenizer():
+        pytest.skip("the tokenizer is forked on Linux only")
+    monkeypatch.setattr(runner, "tokenize_documents", lambda nlp, documents: os._exit(1))
+    with pytest.raises(EngineError, match="tokenizer process died"):
+        list(runner.Extractor(batch_size=1).process(_paragraph_documents()))
