@@ -11,7 +11,7 @@ TRAIN_THREADS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install extract test test-fast test-wheel wheel lint evaluate bench bench-quick bench-report \
-	bench-article train-tokenizer train-ner clean
+	bench-article pretrain train-tokenizer train-ner clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench-article: $(STAMP) ## Peak memory of one huge article (ARTICLE_MB=60) throu
 
 train-tokenizer: $(STAMP) ## Retrain the Stanza tokenizer + MWT models into models/tokenizer
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/entitas -v train tokenizer --corpora $(CORPORA)
+
+pretrain: $(STAMP) ## Learn floret vectors (models/vectors) and the casing lexicon (models/casing.npz) from the raw text
+	$(BIN)/entitas -v train pretrain --corpora $(CORPORA)
 
 train-ner: $(STAMP) ## Retrain the spaCy NER model into models/ner
 	OMP_NUM_THREADS=$(TRAIN_THREADS) $(BIN)/entitas -v train ner --corpora $(CORPORA) \

@@ -452,6 +452,26 @@ def train_tokenizer(corpora: Path, work_dir: Path, model_dir: Path, steps: int, 
     click.echo(json.dumps(scores, indent=2))
 
 
+@train.command("pretrain")
+@corpora_option
+@click.option("--vectors-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("models/vectors"),
+              show_default=True, help="Where the floret vectors go (a spaCy vectors-only pipeline).")
+@click.option("--casing", "casing_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("models/casing.npz"), show_default=True, help="Where the casing lexicon goes.")
+@click.option("--casing-only", is_flag=True, help="Build the casing lexicon alone (seconds, not minutes).")
+@clear_errors
+def train_pretrain(corpora: Path, vectors_dir: Path, casing_file: Path, casing_only: bool) -> None:
+    """Learn the recogniser's pretrained pieces from CORPORA/rawtext: floret subword vectors and
+    the casing lexicon (the real-news gold articles left out). `make train-ner` reads both.
+
+    Example: entitas train pretrain --corpora ../shared/corpora
+    """
+    from pipeline.training.pretrain import build
+
+    facts = build(corpora / "rawtext", vectors_dir, casing_file, vectors=not casing_only)
+    click.echo(json.dumps(facts, indent=2))
+
+
 @train.command("ner")
 @corpora_option
 @click.option("--gazetteers", default=str(CORPORA / "gazetteers/dbpedia-id/original-dbpedia") + ","

@@ -8,6 +8,11 @@ the model learns how far to trust each list.
 
 The lists (DBpedia names, see models/README.md) are kept only as 64-bit hashes of the names:
 the shipped component holds no text of the corpus.
+
+With a casing lexicon (``make pretrain``: how often the raw news writes each word in lower case
+where case is free), a capitalised token's code also says which of four buckets its word is in,
+``lc0`` (never lower case: ``Bahlil``, ``Persija``) to ``lc3`` (nearly always: ``Keseimbangan``),
+so that a capital from the sentence start or a title-case headline is told from a name's.
 """
 
 from __future__ import annotations
@@ -61,17 +66,34 @@ def gazetteer_codes(words: Sequence[str], table: Mapping[str, frozenset[int]]) -
     return [" ".join(c) for c in codes]
 
 
+def casing_codes(words: Sequence[str], casing: Mapping[int, int]) -> list[str]:
+    """``lcN`` for each capitalised word of the casing lexicon, else ""."""
+    return [f"lc{casing[key]}" if word[:1].isupper() and (key := hash_string(word.lower())) in casing else ""
+            for word in words]
+
+
+def read_casing(path: Path) -> dict[int, int]:
+    with np.load(path) as data:
+        return dict(zip(data["keys"].tolist(), data["buckets"].tolist(), strict=True))
+
+
 class GazetteerTagger:
-    """spaCy component: writes each token's gazetteer code to ``token.lemma_``."""
+    """spaCy component: writes each token's gazetteer (and casing) code to ``token.lemma_``."""
 
     FILE = "gazetteer.npz"
+    CASING_FILE = "casing.npz"
 
     def __init__(self, nlp, name: str = "gazetteer"):
         self.name = name
         self.table: dict[str, frozenset[int]] = {}
+        self.casing: dict[int, int] = {}
 
     def __call__(self, doc):
-        for token, code in zip(doc, gazetteer_codes([t.text for t in doc], self.table), strict=True):
+        words = [t.text for t in doc]
+        codes = gazetteer_codes(words, self.table)
+        if self.casing:
+            codes = [" ".join(filter(None, pair)) for pair in zip(codes, casing_codes(words, self.casing), strict=True)]
+        for token, code in zip(doc, codes, strict=True):
             if code:  # an empty code is the lemma a new Doc already has
                 token.lemma_ = code
         return doc
@@ -80,10 +102,13 @@ class GazetteerTagger:
         for doc in docs:
             yield self(doc)
 
-    def initialize(self, get_examples=None, nlp=None, lists: str | None = None) -> None:
-        """``lists``: comma-separated folders or files (see ``read_lists``)."""
+    def initialize(self, get_examples=None, nlp=None, lists: str | None = None, casing: str | None = None) -> None:
+        """``lists``: comma-separated folders or files (see ``read_lists``); ``casing``: the
+        casing lexicon (``models/casing.npz``), or none."""
         if lists:
             self.set_table(build_table(read_lists([Path(folder) for folder in lists.split(",")])))
+        if casing:
+            self.casing = read_casing(Path(casing))
 
     def set_table(self, table: Mapping[str, np.ndarray]) -> None:
         self.table = {label: frozenset(hashes.tolist()) for label, hashes in table.items()}
@@ -93,10 +118,16 @@ class GazetteerTagger:
         path.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path / self.FILE, **{label: np.array(sorted(hashes), dtype=np.uint64)
                                                  for label, hashes in self.table.items()})
+        if self.casing:
+            keys = sorted(self.casing)
+            np.savez_compressed(path / self.CASING_FILE, keys=np.array(keys, dtype=np.uint64),
+                                buckets=np.array([self.casing[k] for k in keys], dtype=np.uint8))
 
     def from_disk(self, path, exclude=()):
         with np.load(Path(path) / self.FILE) as data:
             self.set_table({label: data[label] for label in data.files})
+        if (Path(path) / self.CASING_FILE).exists():
+            self.casing = read_casing(Path(path) / self.CASING_FILE)
         return self
 
 

@@ -1,7 +1,9 @@
 import spacy
 from spacy.tokens import Doc
 
-from pipeline.gazetteer import GazetteerTagger, build_table, gazetteer_codes, read_lists
+from spacy.strings import hash_string
+
+from pipeline.gazetteer import GazetteerTagger, build_table, casing_codes, gazetteer_codes, read_lists
 
 NAMES = {"PER": ["Joko Widodo", "Widodo"], "ORG": ["Partai Demokrat"], "LOC": ["Jakarta", "Jawa Barat", "Widodo"]}
 
@@ -34,3 +36,22 @@ def test_lists_skip_undecodable_lines(tmp_path):
     for name in ("person.txt", "organization.txt", "place.txt"):
         (tmp_path / name).write_bytes(b"Fu\xdfball Club\nBandung\n")
     assert read_lists([tmp_path])["LOC"] == ["Bandung"]
+
+
+def test_capitalised_words_get_their_casing_bucket_beside_the_gazetteer_code(tmp_path):
+    from pipeline.training.pretrain import casing_buckets, casing_counts
+
+    lines = ["Ia bilang jaminan itu perlu .", "Dana Jaminan Sosial naik .", "Kata jaminan lagi .",
+             "Kata Widodo tadi ."] * 5
+    buckets = casing_buckets(*casing_counts(lines))
+    assert buckets == {"bilang": 3, "jaminan": 2, "itu": 3, "perlu": 3, "sosial": 0, "naik": 3, "lagi": 3,
+                       "widodo": 0, "tadi": 3}  # "Ia", "Dana", "Kata" open their line: case not free
+    tagger = GazetteerTagger(spacy.blank("id"))
+    tagger.set_table(build_table(NAMES))
+    tagger.casing = {hash_string(word): bucket for word, bucket in buckets.items()}
+    tagger.to_disk(tmp_path)
+    assert b"jaminan" not in (tmp_path / GazetteerTagger.CASING_FILE).read_bytes()
+    loaded = GazetteerTagger(spacy.blank("id")).from_disk(tmp_path)
+    doc = loaded(Doc(spacy.blank("id").vocab, words=["Jaminan", "Widodo", "jaminan", "Tadi", "Kemarin"]))
+    assert [t.lemma_ for t in doc] == ["lc2", "PER:B LOC:B lc0", "", "lc3", ""]
+    assert casing_codes(["Jaminan", "jaminan"], loaded.casing) == ["lc2", ""]

@@ -71,3 +71,24 @@ def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     assert [t.lemma_ for t in nlp("Joko ke Jakarta")] == ["PER:B", "", "LOC:B"]
     adapt = spacy.util.load_config(ADAPT_CONFIG)
     assert all(adapt["components"][name]["source"] for name in nlp.pipe_names)
+
+
+def test_pretraining_text_leaves_the_gold_articles_out_and_splits_punctuation(tmp_path):
+    import gzip
+    import json
+
+    from pipeline.training.pretrain import gold_articles, raw_documents, write_training_text
+
+    source = tmp_path / "rawtext" / "news" / "outlet"
+    source.mkdir(parents=True)
+    with gzip.open(source / "text.txt.gz", "wt", encoding="utf-8") as f:
+        f.write("Judul satu\nPrabowo-Gibran tiba (11/9/2019).\n\nArtikel emas\n\nJudul tiga, akhir.")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"source": "news/outlet", "index": 1}) + "\n", encoding="utf-8")
+    left_out = gold_articles(gold)
+    assert left_out == {("news/outlet", 1)}
+    assert [d.split("\n")[0] for d in raw_documents(tmp_path / "rawtext", left_out)] == ["Judul satu", "Judul tiga, akhir."]
+    facts = write_training_text(tmp_path / "rawtext", left_out, tmp_path / "text.txt")
+    assert (tmp_path / "text.txt").read_text(encoding="utf-8").splitlines() == [
+        "Judul satu", "Prabowo-Gibran tiba ( 11/9/2019 ) .", "Judul tiga , akhir ."]
+    assert (facts["documents"], facts["tokens"]) == (2, 13)

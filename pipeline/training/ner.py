@@ -160,7 +160,8 @@ def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_di
     write_docbin(blank, build_training_set(corpora, adapt_parts), work_dir / "adapt.spacy")
     spacy_train(adapt_config, work_dir / "adapt", use_gpu=-1, overrides={
         "paths.train": str(work_dir / "adapt.spacy"), "paths.dev": str(dev),
-        "paths.source": str(work_dir / "broad" / "model-best")})
+        "paths.source": str(work_dir / "broad" / "model-best"),
+        "paths.vectors": settings.get("paths.vectors")})
     return work_dir / "adapt" / "model-best"
 
 
