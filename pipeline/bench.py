@@ -10,7 +10,7 @@ Run it on a quiet machine: torch and numpy threads fight any other process for t
 
 from __future__ import annotations
 
-import resource
+import os
 import statistics
 import subprocess
 import sys

@@ -1,7 +1,6 @@
 import spacy
-from spacy.tokens import Doc
-
 from spacy.strings import hash_string
+from spacy.tokens import Doc
 
 from pipeline.gazetteer import GazetteerTagger, build_table, casing_codes, gazetteer_codes, read_lists
 

@@ -87,7 +87,8 @@ def test_pretraining_text_leaves_the_gold_articles_out_and_splits_punctuation(tm
     gold.write_text(json.dumps({"source": "news/outlet", "index": 1}) + "\n", encoding="utf-8")
     left_out = gold_articles(gold)
     assert left_out == {("news/outlet", 1)}
-    assert [d.split("\n")[0] for d in raw_documents(tmp_path / "rawtext", left_out)] == ["Judul satu", "Judul tiga, akhir."]
+    titles = [d.split("\n")[0] for d in raw_documents(tmp_path / "rawtext", left_out)]
+    assert titles == ["Judul satu", "Judul tiga, akhir."]
     facts = write_training_text(tmp_path / "rawtext", left_out, tmp_path / "text.txt")
     assert (tmp_path / "text.txt").read_text(encoding="utf-8").splitlines() == [
         "Judul satu", "Prabowo-Gibran tiba ( 11/9/2019 ) .", "Judul tiga , akhir ."]

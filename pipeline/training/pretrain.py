@@ -24,6 +24,7 @@ import bisect
 import csv
 import gzip
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -93,7 +94,7 @@ def casing_counts(lines: Iterable[str]) -> tuple[Counter, Counter]:
     seen, lowered = Counter(), Counter()
     for line in lines:
         tokens = line.split(" ")
-        for previous, token in zip(tokens, tokens[1:]):
+        for previous, token in itertools.pairwise(tokens):
             if previous in CASE_FREE_AFTER or not token[:1].isalpha():
                 continue
             key = token.lower()
