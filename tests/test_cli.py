@@ -180,7 +180,8 @@ def test_a_setting_the_engine_does_not_use_is_named(tmp_path, caplog):
 
 def test_every_command_is_reachable_from_the_one_group():
     runner = CliRunner()
-    for args in (["bench"], ["evaluate"], ["train", "tokenizer"], ["train", "ner"], ["evaluate-links"]):
+    for args in (["bench"], ["evaluate"], ["train", "tokenizer"], ["train", "ner"], ["train", "pretrain"],
+                 ["evaluate-links"]):
         result = runner.invoke(cli, [*args, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, args
 
