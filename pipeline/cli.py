@@ -481,6 +481,10 @@ def train_pretrain(corpora: Path, vectors_dir: Path, casing_file: Path, casing_o
               show_default=True, help="Folder for the training sets and checkpoints.")
 @click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("models/ner"),
               show_default=True, help="Where the trained model goes.")
+@click.option("--vectors", type=click.Path(file_okay=False, path_type=Path), default=Path("models/vectors"),
+              show_default=True, help="The floret vectors of `make pretrain`, read into the tok2vec.")
+@click.option("--casing", type=click.Path(dir_okay=False, path_type=Path), default=Path("models/casing.npz"),
+              show_default=True, help="The casing lexicon of `make pretrain`, read into the gazetteer feature.")
 @click.option("--parts", default="idner*2,nergrit,nerp,twitter", show_default=True,
               help="Broad-stage corpora, comma-separated (NAME*N repeats one).")
 @click.option("--adapt-parts", default="idner", show_default=True,
@@ -492,8 +496,9 @@ def train_pretrain(corpora: Path, vectors_dir: Path, casing_file: Path, casing_o
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Broad-stage spaCy config override, e.g. training.max_steps=4000.")
 @clear_errors
-def train_ner(corpora: Path, gazetteers: str, work_dir: Path, model_dir: Path, parts: str, adapt_parts: str,
-              config: Path | None, adapt_config: Path | None, settings: tuple[str, ...]) -> None:
+def train_ner(corpora: Path, gazetteers: str, work_dir: Path, model_dir: Path, vectors: Path, casing: Path,
+              parts: str, adapt_parts: str, config: Path | None, adapt_config: Path | None,
+              settings: tuple[str, ...]) -> None:
     """Train the spaCy recogniser (with the gazetteer feature) on the NER corpora.
 
     Example: entitas train ner --corpora ../shared/corpora --set training.max_steps=4000
@@ -502,7 +507,7 @@ def train_ner(corpora: Path, gazetteers: str, work_dir: Path, model_dir: Path, p
 
     scores = build(corpora / "ner", gazetteers, work_dir, model_dir, parts.split(","),
                    [p for p in adapt_parts.split(",") if p], config or CONFIG, adapt_config or ADAPT_CONFIG,
-                   settings)
+                   settings, vectors=vectors, casing=casing)
     click.echo(json.dumps(scores, indent=2))
 
 

@@ -7,6 +7,7 @@ import pytest
 from pipeline.corpora import TaggedSentence
 from pipeline.training.ner import drop_overlaps, keep_only, recase
 from pipeline.training.tokenizer import CliticLexicon, project_clitics
+from tests.conftest import ROOT
 
 
 def test_recase_gives_lower_cased_corpora_news_casing():
@@ -43,7 +44,9 @@ def test_clitics_are_projected_as_the_current_treebanks_split_them():
 def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     """Both shipped configs load, the gazetteer marks tokens while training, and the trained
     pipeline is loaded the way the product loads it (a few steps only: a smoke test)."""
+    import numpy as np
     import spacy
+    from spacy.strings import hash_string
 
     from pipeline.recognize import load_recognizer
     from pipeline.training.ner import ADAPT_CONFIG, NerCorpora, train
@@ -62,13 +65,17 @@ def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     (tmp_path / "gaz").mkdir()
     for name, text in {"person.txt": "Joko\n", "organization.txt": "KPK\n", "place.txt": "Jakarta\n"}.items():
         (tmp_path / "gaz" / name).write_text(text, encoding="utf-8")
+    casing = tmp_path / "casing.npz"
+    np.savez(casing, keys=np.array([hash_string("jakarta")], dtype=np.uint64), buckets=np.array([0], dtype=np.uint8))
     best = train(NerCorpora(tmp_path / "ner"), ["idner"], [], tmp_path / "work", {
-        "paths.gazetteer": str(tmp_path / "gaz"), "training.max_steps": 4, "training.eval_frequency": 2})
+        "paths.gazetteer": str(tmp_path / "gaz"), "paths.vectors": str(ROOT / "models" / "vectors"),
+        "paths.casing": str(casing), "training.max_steps": 4, "training.eval_frequency": 2})
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "spacy").symlink_to(best)
     nlp = load_recognizer(tmp_path / "model")
     assert nlp.pipe_names == ["gazetteer", "tok2vec", "ner"]
-    assert [t.lemma_ for t in nlp("Joko ke Jakarta")] == ["PER:B", "", "LOC:B"]
+    assert [t.lemma_ for t in nlp("Joko ke Jakarta")] == ["PER:B", "", "LOC:B lc0"]
+    assert nlp.vocab.vectors.shape == spacy.load(ROOT / "models" / "vectors").vocab.vectors.shape
     adapt = spacy.util.load_config(ADAPT_CONFIG)
     assert all(adapt["components"][name]["source"] for name in nlp.pipe_names)
 

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file, retokenize
+from pipeline.errors import EntitasError
 
 logger = logging.getLogger(__name__)
 
 CONFIG = Path(__file__).with_name("ner.cfg")
+PRETRAINED = Path("models")  # where `make pretrain` writes the vectors and the casing lexicon
 ADAPT_CONFIG = Path(__file__).with_name("ner-adapt.cfg")
 NERP_LABEL_MAP = {**LABEL_MAP, "IND": "ORG"}
 OVERLAP_RUN = 8
@@ -175,15 +177,20 @@ def _config_value(text: str) -> object:
 
 def build(corpora_dir: Path, gazetteers: str, work_dir: Path, model_dir: Path, parts: Sequence[str],
           adapt_parts: Sequence[str], config: Path = CONFIG, adapt_config: Path = ADAPT_CONFIG,
-          settings: Sequence[str] = ()) -> dict:
+          settings: Sequence[str] = (), vectors: Path = PRETRAINED / "vectors",
+          casing: Path = PRETRAINED / "casing.npz") -> dict:
     """Train the recogniser into ``model_dir/spacy`` (``settings``: broad-stage spaCy config
-    overrides as KEY=VALUE); returns the dev scores, also written to ``model_dir/scores.json``."""
+    overrides as KEY=VALUE) from the pretrained ``vectors`` and ``casing`` lexicon of
+    ``make pretrain``; returns the dev scores, also written to ``model_dir/scores.json``."""
     import shutil
 
     from pipeline.evaluate import evaluate_sets
     from pipeline.recognize import load_recognizer
 
-    overrides = {"paths.gazetteer": gazetteers,
+    for piece in (vectors, casing):
+        if not piece.exists():
+            raise EntitasError(f"{piece} not found: build the pretrained pieces first (`make pretrain`)")
+    overrides = {"paths.gazetteer": gazetteers, "paths.vectors": str(vectors), "paths.casing": str(casing),
                  **{key: _config_value(value) for key, value in (item.split("=", 1) for item in settings)}}
     corpora = NerCorpora(corpora_dir)
     best = train(corpora, list(parts), list(adapt_parts), work_dir, overrides, config, adapt_config)
