@@ -17,7 +17,8 @@ def _words(name: str) -> frozenset[str]:
     return frozenset(_LISTS[name].split())
 
 
-ROLE_WORDS = _words("role_words")
+PERSONAL_TITLES = _words("personal_titles")
+ROLE_WORDS = PERSONAL_TITLES | _words("offices")
 ROLE_CONTINUATIONS = _words("role_continuations")
 ORG_HEADS = _words("organisation_heads")
 PLACE_NOUNS = _words("place_nouns")

@@ -28,6 +28,7 @@ from pipeline.lexicon import (
     NAME_PARTICLES,
     NOT_PLACE_BEFORE,
     ORG_HEADS,
+    PERSONAL_TITLES,
     PLACE_DESIGNATORS,
     PLACE_NOUNS,
     REGIONAL_BODIES,
@@ -306,7 +307,9 @@ def drop_group_words(entities: list[Span], sentence: SentenceView) -> list[Span]
 
 def relabel_by_context(entities: list[Span], sentence: SentenceView) -> list[Span]:
     """A "person" whose name opens with an organisation noun is an organisation ("Brigade Al
-    Qassam"); one right after a lower-case place noun is a place ("kota Sheikh Jarrah")."""
+    Qassam"); one right after a lower-case place noun is a place ("kota Sheikh Jarrah"); an
+    "organisation" or "place" of name words right after an honorific or a rank is a person
+    ("Jenderal Qassem Soleimani")."""
     words = sentence.words
     out = []
     for start, end, label, confidence in entities:
@@ -314,6 +317,9 @@ def relabel_by_context(entities: list[Span], sentence: SentenceView) -> list[Spa
             label = "ORG"
         elif label == "PER" and start > 0 and words[start - 1] in PLACE_NOUNS:
             label = "LOC"
+        elif label != "PER" and start > 0 and words[start - 1].lower().rstrip(".") in PERSONAL_TITLES \
+                and all(_is_name_word(word) for word in words[start:end]):
+            label = "PER"
         out.append((start, end, label, confidence))
     return out
 
@@ -581,7 +587,7 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     lifts NER recall from 0.54 to 0.62 at the same precision."""
     tokens = [t for s in document.sentences for t in s.tokens]
     # the two names of a pair written as one token ("Prabowo-Gibran") have their own edges
-    pairs = [(t.start + cut.start(), t.start + cut.end()) for t in tokens for cut in PAIRED_NAMES.finditer(t.text)]
+    pairs = [(t.start + cut.start(), t.start + cut.end()) for t in tokens for cut in pairing_cuts(t.text)]
     starts = {t.start for t in tokens} | {after for _, after in pairs}
     ends = {t.end for t in tokens} | {before for before, _ in pairs}
     sentence_starts = [s.start for s in document.sentences]
@@ -628,11 +634,18 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
 PAIRED_NAMES = re.compile(r"(?<=[a-z])\s?[-/]\s?(?=[A-Z][a-z])")
 
 
+def pairing_cuts(text: str) -> list[re.Match]:
+    """Where a text pairs two names (``Prabowo-Gibran``, ``Anies / Sandi``), but not the
+    hyphen of an Arabic article written onto a name (``Ziyad al-Nakhalah`` is one person)."""
+    return [cut for cut in PAIRED_NAMES.finditer(text)
+            if not ARABIC_ARTICLE.match(text[text.rfind(" ", 0, cut.start()) + 1:])]
+
+
 def split_paired_people(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[Mention]:
     """A PER mention that pairs people with a hyphen or slash is one mention per person."""
     out = []
     for m in mentions:
-        cuts = list(PAIRED_NAMES.finditer(m.text)) if m.label == "PER" else []
+        cuts = pairing_cuts(m.text) if m.label == "PER" else []
         if not cuts:
             out.append(m)
             continue

@@ -87,6 +87,11 @@ def test_context_words_correct_the_models_labels():
     words = "komandan Brigade Al Qassam di kota Sheikh Jarrah melawan rezim Zionis".split()
     model = [(1, 4, "PER", 0.9), (6, 8, "PER", 0.6), (10, 11, "PER", 0.5)]
     assert sentence_rules(model, words) == [(1, 4, "ORG", 0.9), (6, 8, "LOC", 0.6)]
+    # after an honorific or a rank, name words are a person; an office may head a place or a body
+    words = "Jenderal Qassem Soleimani , Jenderal TNI , Gubernur Jawa Barat dan Syekh Nasrallah".split()
+    model = [(1, 3, "ORG", 0.5), (5, 6, "ORG", 0.9), (8, 10, "LOC", 0.9), (12, 13, "LOC", 0.4)]
+    assert sentence_rules(model, words) == [(1, 3, "PER", 0.5), (5, 6, "ORG", 0.9), (8, 10, "LOC", 0.9),
+                                            (12, 13, "PER", 0.4)]
 
 
 def test_arabic_article_words_continue_a_name_and_coordinated_names_share_its_label():
@@ -153,12 +158,14 @@ def test_whole_recogniser_on_the_linking_sets_documents(extractor):
 def test_people_paired_by_a_hyphen_or_slash_are_two_mentions():
     from pipeline.recognize import split_paired_people
 
-    text = "Paslon Prabowo-Gibran unggul atas Anies Baswedan-Muhaimin Iskandar dan Ganjar / Mahfud, Ramos-horta."
+    text = ("Paslon Prabowo-Gibran unggul atas Anies Baswedan-Muhaimin Iskandar dan Ganjar / Mahfud, Ramos-horta, "
+            "Ziyad al-Nakhalah.")
     found = [mention(text, "Prabowo-Gibran", "PER"), mention(text, "Anies Baswedan-Muhaimin Iskandar", "PER"),
-             mention(text, "Ganjar / Mahfud", "PER"), mention(text, "Ramos-horta", "PER")]
+             mention(text, "Ganjar / Mahfud", "PER"), mention(text, "Ramos-horta", "PER"),
+             mention(text, "Ziyad al-Nakhalah", "PER")]
     split = split_paired_people(tokenized(text), found)
     assert [m.text for m in split] == ["Prabowo", "Gibran", "Anies Baswedan", "Muhaimin Iskandar", "Ganjar", "Mahfud",
-                                       "Ramos-horta"]
+                                       "Ramos-horta", "Ziyad al-Nakhalah"]  # an Arabic article pairs nobody
     assert all(text[m.start:m.end] == m.text for m in split)
 
 
