@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
 import itertools
@@ -191,8 +192,6 @@ def repeated_line_documents(n_documents: int) -> int:
 
 # Batches in tokenization ahead of the recogniser: the tokenizer, the slower stage, never waits.
 TOKENIZE_AHEAD = 3
-# With a tokenizer process, this process tokenizes one batch in this many itself (see _tokenizing).
-OWN_SHARE = 4
 
 
 def _timed_tokenize(stanza, documents: list[Document]) -> tuple[list[TokenizedDocument], float]:
@@ -200,16 +199,22 @@ def _timed_tokenize(stanza, documents: list[Document]) -> tuple[list[TokenizedDo
     return tokenize_documents(stanza, documents), time.perf_counter() - started
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
 _inherited_stanza = None  # in a forked tokenizer process: the Stanza pipeline it was forked with
 
 
-def _adopt_tokenizer(stanza) -> None:
+def _adopt_tokenizer(stanza, parent: int) -> None:
     """A forked tokenizer process: keep the parent's loaded pipeline; Ctrl-C and SIGTERM are
-    the parent's to handle (it shuts this process down), not a second traceback here."""
+    the parent's to handle (it shuts this process down), not a second traceback here. A parent
+    killed outright (SIGKILL) cannot: the kernel then sends this process SIGTERM, which ends it,
+    instead of leaving it waiting for batches forever."""
     global _inherited_stanza
     _inherited_stanza = stanza
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _tokenize_inherited(documents: list[Document]) -> tuple[list[TokenizedDocument], float]:
@@ -286,10 +291,8 @@ class Extractor(Engine):
 
         A run of several batches forks a process that inherits the loaded tokenizer: Stanza's
         Python and spaCy's then run on two cores instead of taking turns on one interpreter lock
-        (in one process the two stages barely overlap). The recogniser needs about half the time
-        the tokenizer does, so this process also tokenizes one batch in ``OWN_SHARE`` itself,
-        when its turn comes, while the other process works on the next ones. One batch, or no
-        fork (macOS), keeps a thread of this process: a second process would not pay for itself.
+        (in one process the two stages barely overlap). One batch, or no fork (macOS), keeps a
+        thread of this process: a second process would not pay for itself.
         """
         if not (several_batches and can_fork_tokenizer()):
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
@@ -298,15 +301,8 @@ class Extractor(Engine):
         logger.info("tokenizing in a second process")
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_adopt_tokenizer,
-                                 initargs=(self.stanza,)) as pool:
-            submitted = itertools.count(1)
-
-            def submit(documents: list[Document]) -> Callable[[], tuple]:
-                if next(submitted) % OWN_SHARE == 0:
-                    return functools.partial(_timed_tokenize, self.stanza, documents)
-                return pool.submit(_tokenize_inherited, documents).result
-
-            yield submit
+                                 initargs=(self.stanza, os.getpid())) as pool:
+            yield lambda documents: pool.submit(_tokenize_inherited, documents).result
 
     def _finish(self, cached: list[ProcessedDocument | None], tokenized: Callable[[], tuple] | None) \
             -> list[ProcessedDocument]:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import psutil  # with the Dask extra of the dev install
 import pytest
 
 from tests.conftest import ROOT, SEEDS
@@ -41,8 +42,11 @@ def test_killed_run_resumes_to_the_same_tables(corpus, tmp_path):
     while len(list((resumed / ".cache").rglob("*.json"))) < 8 and time.time() < deadline and run.poll() is None:
         time.sleep(0.2)
     assert run.poll() is None, "the run finished before it could be killed"
+    tokenizer = psutil.Process(run.pid).children()  # the forked tokenizer process (Linux)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
+    _, alive = psutil.wait_procs(tokenizer, timeout=10)
+    assert not alive, "the tokenizer process outlived its killed parent"
     cached = len(list((resumed / ".cache").rglob("*.json")))
     assert 8 <= cached < 48 and not list(resumed.glob("*.csv"))
     assert not list((resumed / ".cache").rglob("*.tmp"))
