@@ -38,7 +38,7 @@ def test_every_module_the_stages_import_is_in_the_fingerprint():
 
 
 @pytest.mark.parametrize("path, change", [
-    ("resources/lexicon.toml", lambda s: s.replace('role_words = """', 'role_words = """\nkomisaris')),
+    ("resources/lexicon.toml", lambda s: s.replace('offices = """', 'offices = """\nkomisaris')),
     ("resources/countries.txt", lambda s: s + "Atlantis\n"),
     ("lexicon.py", lambda s: s + "\n# a changed helper\n"),
     ("recognize.py", lambda s: s.replace("RULE_CONFIDENCE = 0.8", "RULE_CONFIDENCE = 0.7")),
@@ -50,7 +50,9 @@ def test_a_changed_word_list_or_rule_invalidates_the_cache(package_copy, path, c
     package, models = package_copy
     before = models_fingerprint(models, package)
     target = package / path
-    target.write_text(change(target.read_text(encoding="utf-8")), encoding="utf-8")
+    original = target.read_text(encoding="utf-8")
+    assert change(original) != original, f"the change to {path} changes nothing: the test would prove nothing"
+    target.write_text(change(original), encoding="utf-8")
     assert models_fingerprint(models, package) != before
 
 
