@@ -77,6 +77,14 @@ def read_casing(path: Path) -> dict[int, int]:
         return dict(zip(data["keys"].tolist(), data["buckets"].tolist(), strict=True))
 
 
+def write_casing(path: Path, casing: Mapping[int, int]) -> None:
+    """The casing lexicon as ``read_casing`` reads it: ``keys`` (spaCy hashes of the lower-cased
+    words, sorted) and their ``buckets``; no word of the text."""
+    keys = sorted(casing)
+    np.savez_compressed(path, keys=np.array(keys, dtype=np.uint64),
+                        buckets=np.array([casing[key] for key in keys], dtype=np.uint8))
+
+
 class GazetteerTagger:
     """spaCy component: writes each token's gazetteer (and casing) code to ``token.lemma_``."""
 
@@ -119,9 +127,7 @@ class GazetteerTagger:
         np.savez_compressed(path / self.FILE, **{label: np.array(sorted(hashes), dtype=np.uint64)
                                                  for label, hashes in self.table.items()})
         if self.casing:
-            keys = sorted(self.casing)
-            np.savez_compressed(path / self.CASING_FILE, keys=np.array(keys, dtype=np.uint64),
-                                buckets=np.array([self.casing[k] for k in keys], dtype=np.uint8))
+            write_casing(path / self.CASING_FILE, self.casing)
 
     def from_disk(self, path, exclude=()):
         with np.load(Path(path) / self.FILE) as data:

@@ -296,7 +296,8 @@ class Extractor(Engine):
         """
         if not (several_batches and can_fork_tokenizer()):
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
-                yield lambda documents: pool.submit(_timed_tokenize_loading, self, documents).result
+                # the tokenizer is loaded in that thread on first use, while this one loads the recogniser
+                yield lambda documents: pool.submit(lambda: _timed_tokenize(self.stanza, documents)).result
             return
         logger.info("tokenizing in a second process")
         context = multiprocessing.get_context("fork")
@@ -333,12 +334,6 @@ class Extractor(Engine):
                     yield from self._finish(*pending.popleft())
             while pending:
                 yield from self._finish(*pending.popleft())
-
-
-def _timed_tokenize_loading(extractor: Extractor, documents: list[Document]) -> tuple[list[TokenizedDocument], float]:
-    """In the tokenize thread: the tokenizer is loaded there on first use, while the main thread
-    loads the recogniser."""
-    return _timed_tokenize(extractor.stanza, documents)
 
 
 @functools.cache

@@ -1,11 +1,10 @@
 """Pretrained pieces for the recogniser, learnt from the raw text (``make pretrain``,
 ``entitas train pretrain``): floret subword vectors and a casing lexicon.
 
-Both read every ``text.txt.gz`` under
-``../shared/corpora/rawtext`` and the BPPT-PANL sentences, leaves out the real-news gold set's
-articles (dev and test: they are scored, so the vectors never see them), splits the text into
-tokens the way the product's tokenizer does for the cases that matter to a word's vector
-(punctuation apart, ``Prabowo-Gibran`` and ``11/9/2019`` whole), .
+Both are learnt from one training text: every ``text.txt.gz`` under ``../shared/corpora/rawtext``
+and the BPPT-PANL sentences, less the real-news gold set's articles (dev and test: they are
+scored, so the pieces never see them), split into tokens the way the product's tokenizer splits
+the cases that matter to a word (punctuation apart; ``Prabowo-Gibran`` and ``11/9/2019`` whole).
 
 - *Vectors*: floret CBOW vectors: every string, seen or not, gets a vector from its character
   3-5-grams, hashed into a small table, written as a spaCy vectors-only pipeline in
@@ -124,19 +123,17 @@ def write_training_text(rawtext: Path, left_out: set[tuple[str, int]], path: Pat
     return {"documents": documents, "tokens": tokens, "sha256": digest.hexdigest()}
 
 
-def write_casing(text: Path, path: Path) -> int:
-    """The casing lexicon of the training text as ``path`` (``keys``: spaCy hashes of the
-    lower-cased words, sorted; ``buckets``); returns how many words it holds."""
-    import numpy as np
+def build_casing(text: Path, path: Path) -> int:
+    """The casing lexicon of the training text, written to ``path``; returns how many words it holds."""
     from spacy.strings import hash_string
+
+    from pipeline.gazetteer import write_casing
 
     with text.open(encoding="utf-8") as f:
         buckets = casing_buckets(*casing_counts(line.rstrip("\n") for line in f))
-    pairs = sorted((hash_string(word), bucket) for word, bucket in buckets.items())
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, keys=np.array([k for k, _ in pairs], dtype=np.uint64),
-                        buckets=np.array([b for _, b in pairs], dtype=np.uint8))
-    return len(pairs)
+    write_casing(path, {hash_string(word): bucket for word, bucket in buckets.items()})
+    return len(buckets)
 
 
 def write_vectors(text: Path, model_dir: Path, settings: FloretSettings) -> tuple[int, int]:
@@ -168,7 +165,7 @@ def build(rawtext: Path, vectors_dir: Path, casing_file: Path, settings: FloretS
         facts = write_training_text(rawtext, left_out, text)
         logger.info("training text: %d documents, %d tokens (%d gold articles left out)",
                     facts["documents"], facts["tokens"], len(left_out))
-        facts["casing_words"] = write_casing(text, casing_file)
+        facts["casing_words"] = build_casing(text, casing_file)
         logger.info("casing lexicon: %d words -> %s", facts["casing_words"], casing_file)
         if vectors:
             logger.info("training floret vectors (%s)", asdict(settings))
