@@ -28,6 +28,11 @@ def models_option(command):
         help="Folder of the shipped models (default: models/ of the project).")(command)
 
 
+def batch_size_option(command):
+    return click.option("--batch-size", type=click.IntRange(1, 10_000), default=32, show_default=True,
+                        help="Documents per batch through the models.")(command)
+
+
 def threads_option(command):
     return click.option("--threads", type=click.IntRange(1, 64), default=None,
                         help="CPU threads for the models (default 1).")(command)
@@ -138,8 +143,7 @@ def cli() -> None:
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of per-document results reused by later runs (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Process every document again and keep no cache.")
-@click.option("--batch-size", type=click.IntRange(1, 10_000), default=32, show_default=True,
-              help="Documents per batch through the models.")
+@batch_size_option
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where documents are processed: this process, or Dask workers.")
 @click.option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786); default: a local cluster.")
@@ -386,8 +390,7 @@ def evaluate(corpora: Path, models_dir: Path | None, json_out: Path | None) -> N
               help="Instead: one article of this many MB through the whole extraction, for its peak memory.")
 @click.option("--startup", "startup_only", is_flag=True,
               help="Instead: only the start-up figures (one article; 400 articles against tokenization alone).")
-@click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
-              help="Documents per batch through the models.")
+@batch_size_option
 @corpora_option
 @threads_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),

@@ -68,6 +68,17 @@ def check_ner_files(model_dir: Path) -> Path:
     return path
 
 
+def use_numpy_matmul():
+    """Models built in this context multiply matrices with NumPy's BLAS instead of thinc's
+    default, blis: blis's product of a batch's token vectors with a tok2vec layer (13,000 x 288 by
+    288 x 288) takes 57 ms on this project's CPUs, NumPy's 20 ms, and the products are most of the
+    recogniser's time (``make bench``). The threads of that BLAS are set with torch's
+    (``runner.set_threads``)."""
+    from thinc.api import use_ops
+
+    return use_ops("numpy", use_blis=False)
+
+
 def load_recognizer(model_dir: Path):
     """The project's spaCy NER pipeline, for ``Doc`` objects built from Stanza tokens."""
     import spacy
@@ -78,7 +89,8 @@ def load_recognizer(model_dir: Path):
 
     path = check_ner_files(model_dir)
     try:
-        return spacy.load(path, exclude=["tokenizer"], config={"nlp": {"tokenizer": {"@tokenizers": WORDS_ONLY}}})
+        with use_numpy_matmul():
+            return spacy.load(path, exclude=["tokenizer"], config={"nlp": {"tokenizer": {"@tokenizers": WORDS_ONLY}}})
     except Exception as exc:  # spaCy raises many kinds of errors for damaged model files
         raise ModelError(f"cannot load NER model {path}: {exc}; {REBUILD_HINT}") from exc
 

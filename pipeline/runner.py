@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -57,10 +57,13 @@ def _reason(exc: Exception) -> str:
 
 
 def set_threads(n: int) -> None:
-    """Pin torch (Stanza) to ``n`` threads: its default pool fights every other process."""
+    """Pin torch (Stanza) and NumPy's BLAS (the recogniser) to ``n`` threads: their default
+    pools of one thread per core fight every other process, the tokenizer's included."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(n)
+    threadpool_limits(n, user_api="blas")
 
 
 @dataclass
@@ -190,13 +193,36 @@ def repeated_line_documents(n_documents: int) -> int:
     return max(5, math.ceil(n_documents / 100))
 
 
-# Batches in tokenization ahead of the recogniser: the tokenizer, the slower stage, never waits.
+# Batches handed to the tokenizer ahead of the recogniser: the tokenizer, the slower stage,
+# never waits for work.
 TOKENIZE_AHEAD = 3
+# Batches tokenized but not yet recognised, at most: memory stays bounded when this process
+# tokenizes too (``Extractor.process``).
+MAX_PENDING = TOKENIZE_AHEAD + 2
 
 
 def _timed_tokenize(stanza, documents: list[Document]) -> tuple[list[TokenizedDocument], float]:
     started = time.perf_counter()
     return tokenize_documents(stanza, documents), time.perf_counter() - started
+
+
+def _done(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+@dataclass(frozen=True)
+class BatchTokenizer:
+    """Where batches are tokenized. ``submit`` hands one to the tokenize thread or process and
+    returns its future; ``here``, when there is a second process, tokenizes one in this process
+    instead, for when that process is behind."""
+    submit: Callable[[list[Document]], Future]
+    here: Callable[[list[Document]], Future] | None = None
+
+    def start(self, documents: list[Document], waiting: int) -> Future:
+        """Tokenize a batch where it is done soonest, ``waiting`` batches being queued already."""
+        return (self.here if self.here and waiting >= TOKENIZE_AHEAD else self.submit)(documents)
 
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
@@ -285,32 +311,33 @@ class Extractor(Engine):
         return self.recognize(self.tokenize(documents))
 
     @contextmanager
-    def _tokenizing(self, several_batches: bool) -> Iterator[Callable[[list[Document]], Callable[[], tuple]]]:
-        """``submit(documents)``, which starts tokenizing a batch while the recogniser works on
-        earlier ones and returns the call that waits for ``(tokenized, seconds)``.
+    def _tokenizing(self, several_batches: bool) -> Iterator[BatchTokenizer]:
+        """Where the batches are tokenized while the recogniser works on earlier ones.
 
         A run of several batches forks a process that inherits the loaded tokenizer: Stanza's
         Python and spaCy's then run on two cores instead of taking turns on one interpreter lock
-        (in one process the two stages barely overlap). One batch, or no fork (macOS), keeps a
-        thread of this process: a second process would not pay for itself.
+        (in one process the two stages barely overlap). The recogniser is the faster stage, so
+        this process tokenizes a batch itself whenever the next one is not ready yet. One batch,
+        or no fork (macOS), keeps a thread of this process: a second process would not pay for
+        itself.
         """
         if not (several_batches and can_fork_tokenizer()):
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
                 # the tokenizer is loaded in that thread on first use, while this one loads the recogniser
-                yield lambda documents: pool.submit(lambda: _timed_tokenize(self.stanza, documents)).result
+                yield BatchTokenizer(lambda documents: pool.submit(_timed_tokenize, self.stanza, documents))
             return
         logger.info("tokenizing in a second process")
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_adopt_tokenizer,
                                  initargs=(self.stanza, os.getpid())) as pool:
-            yield lambda documents: pool.submit(_tokenize_inherited, documents).result
+            yield BatchTokenizer(lambda documents: pool.submit(_tokenize_inherited, documents),
+                                 lambda documents: _done(_timed_tokenize(self.stanza, documents)))
 
-    def _finish(self, cached: list[ProcessedDocument | None], tokenized: Callable[[], tuple] | None) \
-            -> list[ProcessedDocument]:
+    def _finish(self, cached: list[ProcessedDocument | None], tokenized: Future | None) -> list[ProcessedDocument]:
         if tokenized is None:  # every document of the batch was cached
             return self.complete(cached, [])
         try:
-            documents, seconds = tokenized()
+            documents, seconds = tokenized.result()
         except BrokenProcessPool as exc:
             raise EngineError("the tokenizer process died while tokenizing a batch; out of memory? "
                               "Try a smaller --batch-size") from exc
@@ -318,19 +345,26 @@ class Extractor(Engine):
         return self.complete(cached, self.recognize(documents))
 
     def process(self, documents: Iterable[Document]) -> Iterator[ProcessedDocument]:
-        """Documents flow through in batches; only their light results are kept. Tokenizing runs
-        up to ``TOKENIZE_AHEAD`` batches ahead of the recogniser (see ``_tokenizing``)."""
+        """Documents flow through in batches; only their light results are kept.
+
+        Each batch goes to the tokenizer (``_tokenizing``) unless ``TOKENIZE_AHEAD`` batches
+        are already waiting there and this process can tokenize it itself; then the oldest batch
+        is recognised if it is ready, or if ``MAX_PENDING`` batches are in hand.
+        """
         stream = batches(documents, self.batch_size)
         head = list(itertools.islice(stream, 2))
-        pending: deque = deque()
+        pending: deque[tuple[list[ProcessedDocument | None], Future | None]] = deque()
         with ExitStack() as stack:
-            submit = None
+            tokenizer = None
             for batch in itertools.chain(head, stream):
                 cached, todo = self.lookup(batch)
-                if todo and submit is None:  # a wholly cached run loads no model and starts nothing
-                    submit = stack.enter_context(self._tokenizing(several_batches=len(head) > 1))
-                pending.append((cached, submit(todo) if todo else None))
-                while len(pending) > TOKENIZE_AHEAD:
+                tokenized = None  # a wholly cached batch (a wholly cached run loads no model, starts nothing)
+                if todo:
+                    if tokenizer is None:
+                        tokenizer = stack.enter_context(self._tokenizing(several_batches=len(head) > 1))
+                    tokenized = tokenizer.start(todo, waiting=sum(1 for _, f in pending if f and not f.done()))
+                pending.append((cached, tokenized))
+                if len(pending) > MAX_PENDING or pending[0][1] is None or pending[0][1].done():
                     yield from self._finish(*pending.popleft())
             while pending:
                 yield from self._finish(*pending.popleft())

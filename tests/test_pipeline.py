@@ -116,17 +116,27 @@ def _paragraph_documents():
             for d in read_documents([SEEDS]) for i, paragraph in enumerate(d.text.split("\n")) if paragraph.strip()]
 
 
-def test_several_batches_are_tokenized_in_a_forked_process_with_the_same_results(extractor, caplog):
-    from pipeline.runner import Extractor, can_fork_tokenizer
+@pytest.mark.parametrize("ahead", [100, 0], ids=["tokenizer-process", "this-process-too"])
+def test_several_batches_are_tokenized_in_a_forked_process_with_the_same_results(extractor, caplog, monkeypatch,
+                                                                                   ahead):
+    """Every batch goes to the tokenizer process (100 may wait there), or this process tokenizes
+    each one itself (none may wait): the same results either way, in order."""
+    from pipeline import runner
 
+    monkeypatch.setattr(runner, "TOKENIZE_AHEAD", ahead)
+    monkeypatch.setattr(runner, "MAX_PENDING", ahead + 2)
     documents = _paragraph_documents()
     assert len(documents) > 4
-    batched = Extractor(batch_size=2)
+    batched = runner.Extractor(batch_size=2)
     with caplog.at_level(logging.INFO, logger="pipeline.runner"):
         processed = list(batched.process(documents))
-    assert ("tokenizing in a second process" in caplog.text) == can_fork_tokenizer()
+    assert ("tokenizing in a second process" in caplog.text) == runner.can_fork_tokenizer()
     assert processed == extractor.compute(documents)
     assert batched.timer.seconds["tokenize"] > 0
+
+
+def _die(documents):
+    os._exit(1)
 
 
 @pytest.mark.slow
@@ -135,6 +145,6 @@ def test_a_tokenizer_process_that_dies_is_one_clear_error(monkeypatch):
 
     if not runner.can_fork_tokenizer():
         pytest.skip("the tokenizer is forked on Linux only")
-    monkeypatch.setattr(runner, "tokenize_documents", lambda nlp, documents: os._exit(1))
+    monkeypatch.setattr(runner, "_tokenize_inherited", _die)  # in the tokenizer process only
     with pytest.raises(EngineError, match="tokenizer process died"):
         list(runner.Extractor(batch_size=1).process(_paragraph_documents()))

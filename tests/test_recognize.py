@@ -202,18 +202,32 @@ def test_the_recogniser_loads_without_spacys_tokenizer_and_finds_the_same_entiti
     tokens, and its entities are those of the model loaded the ordinary way."""
     import spacy
 
-    from pipeline.recognize import parse_with_confidence, sentence_doc
+    from pipeline.recognize import parse_with_confidence, sentence_doc, use_numpy_matmul
     from tests.conftest import SEEDS
 
     nlp = extractor.ner
     assert not nlp.tokenizer.rules
-    full = spacy.load(extractor.models_dir / "ner" / "spacy")
+    with use_numpy_matmul():  # as the recogniser multiplies: the same probabilities to the last digit
+        full = spacy.load(extractor.models_dir / "ner" / "spacy")
     assert len(full.tokenizer.rules) > 10_000
     tokenized = extractor.tokenize([make_document(p.stem, "mem", p.read_text(encoding="utf-8"))
                                     for p in sorted(SEEDS.glob("*.txt"))])
     sentences = [s for t in tokenized for s in t.sentences]
     assert parse_with_confidence(nlp, [sentence_doc(nlp.vocab, s.tokens) for s in sentences]) == \
         parse_with_confidence(full, [sentence_doc(full.vocab, s.tokens) for s in sentences])
+
+
+def test_the_recogniser_multiplies_with_numpys_blas_on_the_threads_asked(extractor):
+    """The tok2vec, where nearly all the products are, multiplies with NumPy, not blis (three times
+    slower here; spaCy keeps its own for the NER's small output layer), and no BLAS thread pool
+    runs beside the tokenizer process."""
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_info
+
+    layers = list(extractor.ner.get_pipe("tok2vec").model.walk())
+    assert layers and all(isinstance(layer.ops, NumpyOps) and not layer.ops.use_blis for layer in layers)
+    pools = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert pools and all(pool["num_threads"] == extractor.threads for pool in pools)
 
 
 def test_initials_after_a_suspect_word_are_a_person_not_a_country():
