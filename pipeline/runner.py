@@ -220,10 +220,6 @@ class BatchTokenizer:
     submit: Callable[[list[Document]], Future]
     here: Callable[[list[Document]], Future] | None = None
 
-    def start(self, documents: list[Document], waiting: int) -> Future:
-        """Tokenize a batch where it is done soonest, ``waiting`` batches being queued already."""
-        return (self.here if self.here and waiting >= TOKENIZE_AHEAD else self.submit)(documents)
-
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
 _inherited_stanza = None  # in a forked tokenizer process: the Stanza pipeline it was forked with
@@ -354,6 +350,7 @@ class Extractor(Engine):
         stream = batches(documents, self.batch_size)
         head = list(itertools.islice(stream, 2))
         pending: deque[tuple[list[ProcessedDocument | None], Future | None]] = deque()
+        tokenized_here = tokenized_batches = 0
         with ExitStack() as stack:
             tokenizer = None
             for batch in itertools.chain(head, stream):
@@ -362,12 +359,19 @@ class Extractor(Engine):
                 if todo:
                     if tokenizer is None:
                         tokenizer = stack.enter_context(self._tokenizing(several_batches=len(head) > 1))
-                    tokenized = tokenizer.start(todo, waiting=sum(1 for _, f in pending if f and not f.done()))
+                    waiting = sum(1 for _, future in pending if future and not future.done())
+                    here = tokenizer.here is not None and waiting >= TOKENIZE_AHEAD
+                    tokenized = (tokenizer.here if here else tokenizer.submit)(todo)
+                    tokenized_here += here
+                    tokenized_batches += 1
                 pending.append((cached, tokenized))
                 if len(pending) > MAX_PENDING or pending[0][1] is None or pending[0][1].done():
                     yield from self._finish(*pending.popleft())
             while pending:
                 yield from self._finish(*pending.popleft())
+        if tokenized_here:
+            logger.info("%d of %d batches tokenized in this process, the tokenizer process being behind",
+                        tokenized_here, tokenized_batches)
 
 
 @functools.cache

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file, retokenize
 from pipeline.errors import EntitasError
+from pipeline.recognize import use_numpy_matmul
 
 logger = logging.getLogger(__name__)
 
@@ -156,14 +157,16 @@ def train(corpora: NerCorpora, parts: list[str], adapt_parts: list[str], work_di
     write_docbin(blank, [retokenize(s)[0] for s in corpora.dev_sets()["idner-news-2k dev"]], dev)
     write_docbin(blank, build_training_set(corpora, parts), work_dir / "broad.spacy")
     settings = {"paths.train": str(work_dir / "broad.spacy"), "paths.dev": str(dev), **(overrides or {})}
-    spacy_train(config, work_dir / "broad", use_gpu=-1, overrides=settings)
+    with use_numpy_matmul():
+        spacy_train(config, work_dir / "broad", use_gpu=-1, overrides=settings)
     if not adapt_parts:
         return work_dir / "broad" / "model-best"
     write_docbin(blank, build_training_set(corpora, adapt_parts), work_dir / "adapt.spacy")
-    spacy_train(adapt_config, work_dir / "adapt", use_gpu=-1, overrides={
-        "paths.train": str(work_dir / "adapt.spacy"), "paths.dev": str(dev),
-        "paths.source": str(work_dir / "broad" / "model-best"),
-        "paths.vectors": settings.get("paths.vectors")})
+    with use_numpy_matmul():
+        spacy_train(adapt_config, work_dir / "adapt", use_gpu=-1, overrides={
+            "paths.train": str(work_dir / "adapt.spacy"), "paths.dev": str(dev),
+            "paths.source": str(work_dir / "broad" / "model-best"),
+            "paths.vectors": settings.get("paths.vectors")})
     return work_dir / "adapt" / "model-best"
 
 
