@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file, retokenize
 from pipeline.errors import EntitasError
-from pipeline.recognize import SentenceView, add_listed_places, known_places, use_numpy_matmul
+from pipeline.recognize import use_numpy_matmul
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ PRETRAINED = Path("models")  # where `make pretrain` writes the vectors and the 
 ADAPT_CONFIG = Path(__file__).with_name("ner-adapt.cfg")
 NERP_LABEL_MAP = {**LABEL_MAP, "IND": "ORG"}
 OVERLAP_RUN = 8
-PLACES_AS_PRODUCT = True  # experiment CVL
 
 
 @dataclass(frozen=True)
@@ -109,19 +108,6 @@ def keep_only(sentence: TaggedSentence, labels: frozenset[str]) -> TaggedSentenc
     return TaggedSentence(sentence.tokens, tuple(tags))
 
 
-def with_listed_places(sentence: TaggedSentence) -> TaggedSentence:
-    """The product's convention for countries, in a training sentence: a listed country,
-    territory or capital left untagged is a place, by the rule the product runs after the model
-    (``recognize.add_listed_places``). idner-news-2k leaves 40% of the countries it writes
-    untagged (those that act); NERGrit, NERP and the Twitter set tag nearly all of them."""
-    spans = [(start, end, label, 1.0) for start, end, label in sentence.spans()]
-    found = add_listed_places(spans, SentenceView.of_words(sentence.tokens, known_places()))
-    tags = list(sentence.tags)
-    for start, end, label, _ in set(found) - set(spans):
-        tags[start:end] = [f"B-{label}", *[f"I-{label}"] * (end - start - 1)]
-    return TaggedSentence(sentence.tokens, tuple(tags))
-
-
 def build_training_set(corpora: NerCorpora, parts: Iterable[str]) -> list[TaggedSentence]:
     """Training sentences of the named corpora.
 
@@ -135,8 +121,6 @@ def build_training_set(corpora: NerCorpora, parts: Iterable[str]) -> list[Tagged
         name, _, labels = spec.partition(":")
         sentences = getattr(corpora, f"{name}_train")()
         kept = [retokenize(s)[0] for s in drop_overlaps(sentences, held_out)]
-        if PLACES_AS_PRODUCT:
-            kept = [with_listed_places(s) for s in kept]
         if labels:
             kept = [keep_only(s, frozenset(labels.split("+"))) for s in kept]
         logger.info("%s: %d sentences, %d kept after removing dev overlaps, labels %s, used %s time(s)",
