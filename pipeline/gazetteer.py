@@ -137,14 +137,14 @@ class GazetteerTagger:
         return self
 
 
-LIST_FILES = {"PER": "person.txt", "ORG": "organization.txt", "LOC": "place.txt", "REC": "recurring.txt"}
+LIST_FILES = {"PER": "person.txt", "ORG": "organization.txt", "LOC": "place.txt"}
 
 
 def read_lists(paths: Sequence[Path]) -> dict[str, list[str]]:
     """The names of each label from folders (their ``person.txt``, ``organization.txt`` and
     ``place.txt``) or single files so named; lines with undecodable bytes are dropped."""
     label_of = {name: label for label, name in LIST_FILES.items()}
-    files = [(label, path / name) for path in paths if path.is_dir() for label, name in LIST_FILES.items() if (path / name).exists()]
+    files = [(label, path / name) for path in paths if path.is_dir() for label, name in LIST_FILES.items()]
     for path in paths:
         if not path.is_dir() and path.name not in label_of:
             raise ValueError(f"gazetteer file {path} must be named one of {', '.join(label_of)}")
