@@ -313,14 +313,14 @@ class Extractor(Engine):
         A run of several batches forks a process that inherits the loaded tokenizer: Stanza's
         Python and spaCy's then run on two cores instead of taking turns on one interpreter lock
         (in one process the two stages barely overlap). The recogniser is the faster stage, so
-        this process tokenizes a batch itself whenever the next one is not ready yet. One batch,
-        or no fork (macOS), keeps a thread of this process: a second process would not pay for
-        itself.
+        this process tokenizes a batch itself when ``TOKENIZE_AHEAD`` batches already wait in
+        that process (``BatchTokenizer.here``). One batch, or no fork (macOS), keeps a thread of
+        this process: a second process would not pay for itself.
         """
         if not (several_batches and can_fork_tokenizer()):
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
                 # the tokenizer is loaded in that thread on first use, while this one loads the recogniser
-                yield BatchTokenizer(lambda documents: pool.submit(_timed_tokenize, self.stanza, documents))
+                yield BatchTokenizer(lambda documents: pool.submit(lambda: _timed_tokenize(self.stanza, documents)))
             return
         logger.info("tokenizing in a second process")
         context = multiprocessing.get_context("fork")

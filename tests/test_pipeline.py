@@ -141,6 +141,26 @@ def test_several_batches_are_tokenized_in_a_forked_process_with_the_same_results
     assert batched.timer.seconds["tokenize"] > 0
 
 
+@pytest.mark.slow
+def test_one_batch_loads_the_tokenizer_in_its_thread_while_this_one_loads_the_recogniser(monkeypatch):
+    """The two loads overlap: the one-article start-up pays for the longer, not for both."""
+    import threading
+
+    from pipeline import runner
+    from pipeline.ingest import read_documents
+
+    loaded_in: dict[str, str] = {}
+    load = runner.Extractor._load
+
+    def spy(self, name, loader, folder):
+        loaded_in.setdefault(name, threading.current_thread().name)
+        return load(self, name, loader, folder)
+
+    monkeypatch.setattr(runner.Extractor, "_load", spy)
+    list(runner.Extractor().process(read_documents([sorted(SEEDS.glob("*.txt"))[0]])))
+    assert loaded_in["_stanza"].startswith("tokenize") and loaded_in["_ner"] == "MainThread"
+
+
 def _die(documents):
     os._exit(1)
 
