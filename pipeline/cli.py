@@ -20,6 +20,9 @@ from pipeline.errors import EntitasError
 logger = logging.getLogger("pipeline")
 
 CORPORA = Path("../shared/corpora")  # where training and evaluation find the corpora, beside the checkout
+# `make pretrain`'s pieces: written by `train pretrain`, read by `train ner`
+VECTORS = Path("models/vectors")
+CASING = Path("models/casing.npz")
 
 
 def models_option(command):
@@ -457,10 +460,10 @@ def train_tokenizer(corpora: Path, work_dir: Path, model_dir: Path, steps: int, 
 
 @train.command("pretrain")
 @corpora_option
-@click.option("--vectors-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("models/vectors"),
+@click.option("--vectors-dir", type=click.Path(file_okay=False, path_type=Path), default=VECTORS,
               show_default=True, help="Where the floret vectors go (a spaCy vectors-only pipeline).")
 @click.option("--casing", "casing_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("models/casing.npz"), show_default=True, help="Where the casing lexicon goes.")
+              default=CASING, show_default=True, help="Where the casing lexicon goes.")
 @click.option("--casing-only", is_flag=True, help="Build the casing lexicon alone (seconds, not minutes).")
 @clear_errors
 def train_pretrain(corpora: Path, vectors_dir: Path, casing_file: Path, casing_only: bool) -> None:
@@ -484,9 +487,9 @@ def train_pretrain(corpora: Path, vectors_dir: Path, casing_file: Path, casing_o
               show_default=True, help="Folder for the training sets and checkpoints.")
 @click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("models/ner"),
               show_default=True, help="Where the trained model goes.")
-@click.option("--vectors", type=click.Path(file_okay=False, path_type=Path), default=Path("models/vectors"),
+@click.option("--vectors", type=click.Path(file_okay=False, path_type=Path), default=VECTORS,
               show_default=True, help="The floret vectors of `make pretrain`, read into the tok2vec.")
-@click.option("--casing", type=click.Path(dir_okay=False, path_type=Path), default=Path("models/casing.npz"),
+@click.option("--casing", type=click.Path(dir_okay=False, path_type=Path), default=CASING,
               show_default=True, help="The casing lexicon of `make pretrain`, read into the gazetteer feature.")
 @click.option("--parts", default="idner*2,nergrit,nerp,twitter", show_default=True,
               help="Broad-stage corpora, comma-separated (NAME*N repeats one).")
@@ -509,8 +512,8 @@ def train_ner(corpora: Path, gazetteers: str, work_dir: Path, model_dir: Path, v
     from pipeline.training.ner import ADAPT_CONFIG, CONFIG, build
 
     scores = build(corpora / "ner", gazetteers, work_dir, model_dir, parts.split(","),
-                   [p for p in adapt_parts.split(",") if p], config or CONFIG, adapt_config or ADAPT_CONFIG,
-                   settings, vectors=vectors, casing=casing)
+                   [p for p in adapt_parts.split(",") if p], vectors=vectors, casing=casing,
+                   config=config or CONFIG, adapt_config=adapt_config or ADAPT_CONFIG, settings=settings)
     click.echo(json.dumps(scores, indent=2))
 
 

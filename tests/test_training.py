@@ -44,10 +44,10 @@ def test_clitics_are_projected_as_the_current_treebanks_split_them():
 def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     """Both shipped configs load, the gazetteer marks tokens while training, and the trained
     pipeline is loaded the way the product loads it (a few steps only: a smoke test)."""
-    import numpy as np
     import spacy
     from spacy.strings import hash_string
 
+    from pipeline.gazetteer import write_casing
     from pipeline.recognize import load_recognizer
     from pipeline.training.ner import ADAPT_CONFIG, NerCorpora, train
 
@@ -66,7 +66,7 @@ def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     for name, text in {"person.txt": "Joko\n", "organization.txt": "KPK\n", "place.txt": "Jakarta\n"}.items():
         (tmp_path / "gaz" / name).write_text(text, encoding="utf-8")
     casing = tmp_path / "casing.npz"
-    np.savez(casing, keys=np.array([hash_string("jakarta")], dtype=np.uint64), buckets=np.array([0], dtype=np.uint8))
+    write_casing(casing, {hash_string("jakarta"): 0})
     best = train(NerCorpora(tmp_path / "ner"), ["idner"], [], tmp_path / "work", {
         "paths.gazetteer": str(tmp_path / "gaz"), "paths.vectors": str(ROOT / "models" / "vectors"),
         "paths.casing": str(casing), "training.max_steps": 4, "training.eval_frequency": 2})
