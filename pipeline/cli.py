@@ -23,6 +23,7 @@ CORPORA = Path("../shared/corpora")  # where training and evaluation find the co
 # `make pretrain`'s pieces: written by `train pretrain`, read by `train ner`
 VECTORS = Path("models/vectors")
 CASING = Path("models/casing.npz")
+TOKENIZER = Path("models/tokenizer")  # cuts the news training articles as the product does
 
 
 def models_option(command):
@@ -513,6 +514,7 @@ def train_ner(corpora: Path, gazetteers: str, work_dir: Path, model_dir: Path, v
 
     scores = build(corpora / "ner", gazetteers, work_dir, model_dir, parts.split(","),
                    [p for p in adapt_parts.split(",") if p], vectors=vectors, casing=casing,
+                   rawtext=corpora / "rawtext", tokenizer=TOKENIZER,
                    config=config or CONFIG, adapt_config=adapt_config or ADAPT_CONFIG, settings=settings)
     click.echo(json.dumps(scores, indent=2))
 

@@ -25,6 +25,7 @@ from pipeline.types import LABELS, Mention, ProcessedDocument, Sentence, Tokeniz
 GOLD = Path(__file__).resolve().parent / "gold"
 LINKING_GOLD = GOLD / "linking.jsonl"  # the project's linking set: seed articles and news-style texts
 REALNEWS_GOLD = GOLD / "realnews.jsonl"  # whole real news articles, annotations only (docs/annotation.md)
+NEWS_TRAIN = GOLD / "newstrain.jsonl"  # more articles annotated the same way, for training only
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,47 @@ def test_clitics_are_projected_as_the_current_treebanks_split_them():
     assert heads == ["0", "1", "1", "1", "4"]
 
 
+def test_annotated_articles_become_tagged_sentences_without_furniture_or_misaligned_tags():
+    from pipeline.ingest import make_document
+    from pipeline.training.goldset import tagged_sentences
+    from pipeline.types import Sentence, Token, TokenizedDocument
+
+    text = "Jokowi tiba di Prabowo-Gibran.\nBaca juga: KPK"
+    words = [(0, 6), (7, 11), (12, 14), (15, 29), (29, 30), (31, 35), (36, 40), (40, 41), (42, 45)]
+    tokens = [Token(a, b, text[a:b]) for a, b in words]
+    document = TokenizedDocument(make_document("d", "test", text),
+                                 (Sentence(0, 0, 30, tuple(tokens[:5])), Sentence(1, 31, 45, tuple(tokens[5:]))))
+    mentions = [(0, 6, "PER", "PER:Joko Widodo"), (15, 22, "PER", "PER:Prabowo Subianto"),
+                (23, 29, "PER", "PER:Gibran Rakabuming Raka"), (42, 45, "ORG", "ORG:KPK")]
+    (sentence,) = tagged_sentences(document, mentions, furniture=[(31, 45)])
+    assert sentence == TaggedSentence(("Jokowi", "tiba", "di", "Prabowo-Gibran", "."), ("B-PER", "O", "O", "", "O"))
+
+
+@pytest.mark.slow
+def test_the_news_training_articles_are_drawn_again_and_never_repeat_a_gold_article():
+    """``select_training_articles`` reproduces ``newstrain.jsonl``'s articles; none of them is a
+    gold article or shares an 8-word run with one (scrapes repeat stories), so the real-news gold
+    set stays unseen; and the product's tokenizer cuts nearly every mention on token boundaries."""
+    import json
+
+    from pipeline.evaluate import NEWS_TRAIN, REALNEWS_GOLD, read_realnews_gold
+    from pipeline.training.goldset import select_training_articles, word_runs
+    from pipeline.training.ner import NerCorpora
+
+    rawtext = ROOT.parent / "shared" / "corpora" / "rawtext"
+    if not rawtext.is_dir():
+        pytest.skip("../shared/corpora/rawtext is not beside the checkout")
+    records = [json.loads(line) for line in NEWS_TRAIN.read_text(encoding="utf-8").splitlines()]
+    drawn = {(p["article"], p["source"], p["index"], p["sha256"]) for p in select_training_articles(rawtext)}
+    assert {(r["doc_id"], r["source"], r["index"], r["sha256"]) for r in records} == drawn
+    gold_runs = set().union(*(word_runs(g.text) for g in read_realnews_gold(REALNEWS_GOLD, rawtext)))
+    assert not any(word_runs(t.text) & gold_runs for t in read_realnews_gold(NEWS_TRAIN, rawtext))
+    sentences = NerCorpora(rawtext.parent / "ner", rawtext, ROOT / "models" / "tokenizer").news_train()
+    tags = Counter(tag[:2] for s in sentences for tag in s.tags)
+    assert tags["B-"] >= 0.97 * sum(len(r["mentions"]) for r in records)
+    assert tags[""] < 0.01 * sum(tags.values())
+
+
 @pytest.mark.slow
 def test_the_training_recipe_runs_end_to_end_on_a_tiny_corpus(tmp_path):
     """Both shipped configs load, the gazetteer marks tokens while training, and the trained

@@ -1,4 +1,4 @@
-"""The real-news gold set: how its articles were drawn from the raw news, and how they are read
+"""The real-news gold set and training articles: how they were drawn from the raw news, and how they are read
 back (``pipeline/gold/realnews.jsonl`` holds their annotations as character offsets).
 
 Articles come from ``../shared/corpora/rawtext/news`` (documents separated by one blank line in
@@ -15,7 +15,11 @@ import gzip
 import hashlib
 import random
 import re
+from collections.abc import Sequence
 from pathlib import Path
+
+from pipeline.corpora import TaggedSentence
+from pipeline.types import TokenizedDocument
 
 NEWS_SOURCES = ("news/indonews_scrapper", "news/zainoor_indo_news", "news/misc_news_scrapes",
                 "news/antara_staykimin", "news/small_news_scrapes", "news/clickid")
@@ -52,10 +56,9 @@ def is_list_article(text: str) -> bool:
     return short >= 6 or marked >= 4 or bool(re.search(r"susunan pemain|starting XI|daftar (nama|lengkap)", text, re.I))
 
 
-def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
-    """Draw the gold set's articles: 120-550 words, fact-checks left out, an outlet credit found,
-    spread over outlets (6 at most each), topics (10 at most each, 2 per outlet) and list-style
-    articles (``n_lists``, one per outlet); then about 3 in 10 go to the ``test`` split."""
+def candidate_articles(rawtext: Path) -> list[dict]:
+    """Every news article a gold set may draw: 120-550 words, fact-checks left out, an outlet
+    credit found, a topic scored by at least 3 of its words."""
     candidates = []
     for source in NEWS_SOURCES:
         for index, text in enumerate(source_documents(rawtext, source)):
@@ -68,6 +71,14 @@ def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
                 continue
             candidates.append({"source": source, "index": index, "outlet": outlet, "topic": topic,
                                "list": is_list_article(text), "words": len(text.split()), "sha256": text_hash(text)})
+    return candidates
+
+
+def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
+    """Draw the gold set's articles, spread over outlets (6 at most each), topics (10 at most
+    each, 2 per outlet) and list-style articles (``n_lists``, one per outlet); then about 3 in 10
+    go to the ``test`` split."""
+    candidates = candidate_articles(rawtext)
     rng = random.Random(SEED)
     rng.shuffle(candidates)
     picked: list[dict] = []
@@ -89,3 +100,61 @@ def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
         c["split"] = "test" if k % 10 in (0, 3, 7) else "dev"
         c["article"] = f"a{k:02d}"
     return picked
+
+
+def word_runs(text: str, n: int = 8) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def select_training_articles(rawtext: Path, n: int = 80, n_lists: int = 8) -> list[dict]:
+    """Draw the training articles (``pipeline/gold/newstrain.jsonl``): the gold set's pool, less
+    the gold set's own articles and every article sharing an 8-word run with one of them or with
+    an article drawn before it (the scrapes repeat stories), spread over outlets (n/8 at most
+    each) and topics (n/5 at most each), ``n_lists`` of them list-style."""
+    gold = {(g["source"], g["index"]) for g in select_articles(rawtext)}
+    texts = {source: source_documents(rawtext, source) for source in NEWS_SOURCES}
+    candidates = candidate_articles(rawtext)
+    banned = set().union(*(word_runs(texts[c["source"]][c["index"]]) for c in candidates
+                           if (c["source"], c["index"]) in gold))
+    rng = random.Random(SEED + 1)
+    rng.shuffle(candidates)
+    picked: list[dict] = []
+    count: collections.Counter = collections.Counter()
+    for c in candidates:
+        if len(picked) >= n:
+            break
+        runs = word_runs(texts[c["source"]][c["index"]])
+        if (c["source"], c["index"]) in gold or runs & banned or count[c["outlet"]] >= n // 8 \
+                or count[c["topic"]] >= n // 5 or count["list"] >= n_lists and c["list"]:
+            continue
+        banned |= runs
+        picked.append(c)
+        count.update([c["outlet"], c["topic"]] + ["list"] * c["list"])
+    for k, c in enumerate(picked):
+        c["split"] = "train"
+        c["article"] = f"t{k:02d}"
+    return picked
+
+
+def tagged_sentences(document: TokenizedDocument, mentions: Sequence[tuple[int, int, str, str]],
+                     furniture: Sequence[tuple[int, int]] = ()) -> list[TaggedSentence]:
+    """An annotated article's sentences, as the product's tokenizer cut them, with BIO tags from
+    its character-offset mentions. A sentence in a furniture line is left out (it is not
+    annotated); a mention that does not fall on token boundaries (a word glued past the
+    tokenizer's splits) leaves its tokens unknown (""), so it teaches nothing either way."""
+    out = []
+    for sentence in document.sentences:
+        if any(start < sentence.end and sentence.start < end for start, end in furniture):
+            continue
+        tokens = sentence.tokens
+        tags = ["O"] * len(tokens)
+        for start, end, label, _ in mentions:
+            inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end]
+            if not inside:
+                continue
+            aligned = tokens[inside[0]].start == start and tokens[inside[-1]].end == end
+            for k, i in enumerate(inside):
+                tags[i] = ("B-" if k == 0 else "I-") + label if aligned else ""
+        out.append(TaggedSentence(tuple(t.text for t in tokens), tuple(tags)))
+    return out

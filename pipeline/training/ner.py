@@ -37,7 +37,9 @@ OVERLAP_RUN = 8
 
 @dataclass(frozen=True)
 class NerCorpora:
-    root: Path
+    root: Path  # ../shared/corpora/ner
+    rawtext: Path | None = None  # ../shared/corpora/rawtext: the texts of the news training articles
+    tokenizer: Path | None = None  # the Stanza tokenizer that cuts them as the product does
 
     def idner_train(self) -> list[TaggedSentence]:
         return read_tagged_file(self.root / "idner-news-2k" / "train.txt")
@@ -51,6 +53,19 @@ class NerCorpora:
 
     def twitter_train(self) -> list[TaggedSentence]:
         return read_tagged_file(self.root / "indobertweet-twitter-ner" / "train.txt")
+
+    def news_train(self) -> list[TaggedSentence]:
+        """The real-news training articles (``pipeline/gold/newstrain.jsonl``), annotated by the
+        project's guide as the real-news gold set is, cut into sentences by the product's tokenizer."""
+        from pipeline.evaluate import NEWS_TRAIN, read_realnews_gold, tokenized_gold
+        from pipeline.tokenize import load_stanza
+        from pipeline.training.goldset import tagged_sentences
+
+        if self.rawtext is None or self.tokenizer is None:
+            raise EntitasError("the news training articles need the rawtext corpora and the tokenizer model")
+        gold = read_realnews_gold(NEWS_TRAIN, self.rawtext)
+        documents = tokenized_gold(load_stanza(self.tokenizer), gold)
+        return [s for g, d in zip(gold, documents, strict=True) for s in tagged_sentences(d, g.mentions, g.furniture)]
 
     def dev_sets(self) -> dict[str, list[TaggedSentence]]:
         return {
@@ -177,11 +192,13 @@ def _config_value(text: str) -> object:
 
 
 def build(corpora_dir: Path, gazetteers: str, work_dir: Path, model_dir: Path, parts: Sequence[str],
-          adapt_parts: Sequence[str], *, vectors: Path, casing: Path, config: Path = CONFIG,
+          adapt_parts: Sequence[str], *, vectors: Path, casing: Path, rawtext: Path | None = None,
+          tokenizer: Path | None = None, config: Path = CONFIG,
           adapt_config: Path = ADAPT_CONFIG, settings: Sequence[str] = ()) -> dict:
     """Train the recogniser into ``model_dir/spacy`` (``settings``: broad-stage spaCy config
     overrides as KEY=VALUE) from the pretrained ``vectors`` and ``casing`` lexicon of
-    ``make pretrain``; returns the dev scores, also written to ``model_dir/scores.json``."""
+    ``make pretrain``; returns the dev scores, also written to ``model_dir/scores.json``. The
+    ``news`` part reads its articles' texts from ``rawtext`` and cuts them with ``tokenizer``."""
     import shutil
 
     from pipeline.evaluate import evaluate_sets
@@ -192,7 +209,7 @@ def build(corpora_dir: Path, gazetteers: str, work_dir: Path, model_dir: Path, p
             raise EntitasError(f"{piece} not found: build the pretrained pieces first (`make pretrain`)")
     overrides = {"paths.gazetteer": gazetteers, "paths.vectors": str(vectors), "paths.casing": str(casing),
                  **{key: _config_value(value) for key, value in (item.split("=", 1) for item in settings)}}
-    corpora = NerCorpora(corpora_dir)
+    corpora = NerCorpora(corpora_dir, rawtext, tokenizer)
     best = train(corpora, list(parts), list(adapt_parts), work_dir, overrides, config, adapt_config)
     if model_dir.exists():
         shutil.rmtree(model_dir / "spacy", ignore_errors=True)
