@@ -42,7 +42,7 @@ def test_clitics_are_projected_as_the_current_treebanks_split_them():
 
 def test_annotated_articles_become_tagged_sentences_without_furniture_or_misaligned_tags():
     from pipeline.ingest import make_document
-    from pipeline.training.goldset import tagged_sentences
+    from pipeline.training.ner import tagged_sentences
     from pipeline.types import Sentence, Token, TokenizedDocument
 
     text = "Jokowi tiba di Prabowo-Gibran.\nBaca juga: KPK"

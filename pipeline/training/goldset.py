@@ -15,11 +15,7 @@ import gzip
 import hashlib
 import random
 import re
-from collections.abc import Sequence
 from pathlib import Path
-
-from pipeline.corpora import TaggedSentence
-from pipeline.types import TokenizedDocument
 
 NEWS_SOURCES = ("news/indonews_scrapper", "news/zainoor_indo_news", "news/misc_news_scrapes",
                 "news/antara_staykimin", "news/small_news_scrapes", "news/clickid")
@@ -107,11 +103,12 @@ def word_runs(text: str, n: int = 8) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
 
 
-def select_training_articles(rawtext: Path, n: int = 80, n_lists: int = 8) -> list[dict]:
-    """Draw the training articles (``pipeline/gold/newstrain.jsonl``): the gold set's pool, less
-    the gold set's own articles and every article sharing an 8-word run with one of them or with
-    an article drawn before it (the scrapes repeat stories), spread over outlets (n/8 at most
-    each) and topics (n/5 at most each), ``n_lists`` of them list-style."""
+def select_training_articles(rawtext: Path, rounds: int = 2, per_round: int = 80, n_lists: int = 8) -> list[dict]:
+    """Draw the training articles (``pipeline/gold/newstrain.jsonl``) in rounds of ``per_round``:
+    the gold set's pool, less the gold set's own articles and every article sharing an 8-word run
+    with one of them or with an article drawn before it (the scrapes repeat stories); in each
+    round spread over outlets (per_round/8 at most each) and topics (per_round/5 at most each),
+    ``n_lists`` of them list-style. A later round only adds articles: the first ones stay."""
     gold = {(g["source"], g["index"]) for g in select_articles(rawtext)}
     texts = {source: source_documents(rawtext, source) for source in NEWS_SOURCES}
     candidates = candidate_articles(rawtext)
@@ -120,41 +117,22 @@ def select_training_articles(rawtext: Path, n: int = 80, n_lists: int = 8) -> li
     rng = random.Random(SEED + 1)
     rng.shuffle(candidates)
     picked: list[dict] = []
-    count: collections.Counter = collections.Counter()
-    for c in candidates:
-        if len(picked) >= n:
-            break
-        runs = word_runs(texts[c["source"]][c["index"]])
-        if (c["source"], c["index"]) in gold or runs & banned or count[c["outlet"]] >= n // 8 \
-                or count[c["topic"]] >= n // 5 or count["list"] >= n_lists and c["list"]:
-            continue
-        banned |= runs
-        picked.append(c)
-        count.update([c["outlet"], c["topic"]] + ["list"] * c["list"])
+    for _ in range(rounds):
+        count: collections.Counter = collections.Counter()
+        for c in candidates:
+            if count["articles"] >= per_round:
+                break
+            if c in picked or (c["source"], c["index"]) in gold or count[c["outlet"]] >= per_round // 8 \
+                    or count[c["topic"]] >= per_round // 5 or count["list"] >= n_lists and c["list"]:
+                continue
+            runs = word_runs(texts[c["source"]][c["index"]])
+            if runs & banned:
+                continue
+            banned |= runs
+            picked.append(c)
+            count.update([c["outlet"], c["topic"], "articles"] + ["list"] * c["list"])
     for k, c in enumerate(picked):
         c["split"] = "train"
         c["article"] = f"t{k:02d}"
     return picked
 
-
-def tagged_sentences(document: TokenizedDocument, mentions: Sequence[tuple[int, int, str, str]],
-                     furniture: Sequence[tuple[int, int]] = ()) -> list[TaggedSentence]:
-    """An annotated article's sentences, as the product's tokenizer cut them, with BIO tags from
-    its character-offset mentions. A sentence in a furniture line is left out (it is not
-    annotated); a mention that does not fall on token boundaries (a word glued past the
-    tokenizer's splits) leaves its tokens unknown (""), so it teaches nothing either way."""
-    out = []
-    for sentence in document.sentences:
-        if any(start < sentence.end and sentence.start < end for start, end in furniture):
-            continue
-        tokens = sentence.tokens
-        tags = ["O"] * len(tokens)
-        for start, end, label, _ in mentions:
-            inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end]
-            if not inside:
-                continue
-            aligned = tokens[inside[0]].start == start and tokens[inside[-1]].end == end
-            for k, i in enumerate(inside):
-                tags[i] = ("B-" if k == 0 else "I-") + label if aligned else ""
-        out.append(TaggedSentence(tuple(t.text for t in tokens), tuple(tags)))
-    return out

@@ -26,6 +26,7 @@ from pathlib import Path
 from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file, retokenize
 from pipeline.errors import EntitasError
 from pipeline.recognize import use_numpy_matmul
+from pipeline.types import TokenizedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ class NerCorpora:
         project's guide as the real-news gold set is, cut into sentences by the product's tokenizer."""
         from pipeline.evaluate import NEWS_TRAIN, read_realnews_gold, tokenized_gold
         from pipeline.tokenize import load_stanza
-        from pipeline.training.goldset import tagged_sentences
 
         if self.rawtext is None or self.tokenizer is None:
             raise EntitasError("the news training articles need the rawtext corpora and the tokenizer model")
@@ -86,6 +86,29 @@ def recase(sentence: TaggedSentence) -> TaggedSentence:
     if tokens:
         tokens[0] = tokens[0][:1].upper() + tokens[0][1:]
     return TaggedSentence(tuple(tokens), sentence.tags)
+
+
+def tagged_sentences(document: TokenizedDocument, mentions: Sequence[tuple[int, int, str, str]],
+                     furniture: Sequence[tuple[int, int]] = ()) -> list[TaggedSentence]:
+    """An annotated article's sentences, as the product's tokenizer cut them, with BIO tags from
+    its character-offset mentions. A sentence in a furniture line is left out (it is not
+    annotated); a mention that does not fall on token boundaries (a word glued past the
+    tokenizer's splits) leaves its tokens unknown (""), so it teaches nothing either way."""
+    out = []
+    for sentence in document.sentences:
+        if any(start < sentence.end and sentence.start < end for start, end in furniture):
+            continue
+        tokens = sentence.tokens
+        tags = ["O"] * len(tokens)
+        for start, end, label, _ in mentions:
+            inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end]
+            if not inside:
+                continue
+            aligned = tokens[inside[0]].start == start and tokens[inside[-1]].end == end
+            for k, i in enumerate(inside):
+                tags[i] = ("B-" if k == 0 else "I-") + label if aligned else ""
+        out.append(TaggedSentence(tuple(t.text for t in tokens), tuple(tags)))
+    return out
 
 
 def token_runs(sentence: TaggedSentence, n: int = OVERLAP_RUN) -> set[tuple[str, ...]]:
