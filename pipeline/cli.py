@@ -492,9 +492,10 @@ def train_pretrain(corpora: Path, vectors_dir: Path, casing_file: Path, casing_o
               show_default=True, help="The floret vectors of `make pretrain`, read into the tok2vec.")
 @click.option("--casing", type=click.Path(dir_okay=False, path_type=Path), default=CASING,
               show_default=True, help="The casing lexicon of `make pretrain`, read into the gazetteer feature.")
-@click.option("--parts", default="idner*2,nergrit,nerp,twitter", show_default=True,
-              help="Broad-stage corpora, comma-separated (NAME*N repeats one).")
-@click.option("--adapt-parts", default="idner", show_default=True,
+@click.option("--parts", default="idner*2,nergrit,nerp,twitter,news", show_default=True,
+              help="Broad-stage corpora, comma-separated (NAME*N repeats one): idner, nergrit, nerp, twitter, "
+              "news (the annotated real-news training articles, pipeline/gold/newstrain.jsonl).")
+@click.option("--adapt-parts", default="idner,news", show_default=True,
               help="Adapt-stage corpora ('' skips the stage).")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Broad-stage spaCy config (default: pipeline/training/ner.cfg).")
