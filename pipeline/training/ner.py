@@ -55,7 +55,7 @@ class NerCorpora:
     def twitter_train(self) -> list[TaggedSentence]:
         return read_tagged_file(self.root / "indobertweet-twitter-ner" / "train.txt")
 
-    def news_train(self) -> list[TaggedSentence]:
+    def news_train(self, path: Path | None = None) -> list[TaggedSentence]:
         """The real-news training articles (``pipeline/gold/newstrain.jsonl``), annotated by the
         project's guide as the real-news gold set is, cut into sentences by the product's tokenizer."""
         from pipeline.evaluate import NEWS_TRAIN, read_realnews_gold, tokenized_gold
@@ -63,9 +63,15 @@ class NerCorpora:
 
         if self.rawtext is None or self.tokenizer is None:
             raise EntitasError("the news training articles need the rawtext corpora and the tokenizer model")
-        gold = read_realnews_gold(NEWS_TRAIN, self.rawtext)
+        gold = read_realnews_gold(path or NEWS_TRAIN, self.rawtext)
         documents = tokenized_gold(load_stanza(self.tokenizer), gold)
         return [s for g, d in zip(gold, documents, strict=True) for s in tagged_sentences(d, g.mentions, g.furniture)]
+
+    def news3_train(self) -> list[TaggedSentence]:
+        """The third round of training articles (``newstrain-round3.jsonl``; experiment N1d)."""
+        from pipeline.evaluate import NEWS_TRAIN_ROUND3
+
+        return self.news_train(NEWS_TRAIN_ROUND3)
 
     def dev_sets(self) -> dict[str, list[TaggedSentence]]:
         return {
