@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import random
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 NEWS_SOURCES = ("news/indonews_scrapper", "news/zainoor_indo_news", "news/misc_news_scrapes",
@@ -98,9 +99,14 @@ def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
     return picked
 
 
-def word_runs(text: str, n: int = 8) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
+def runs(words: Sequence[str], n: int = 8) -> set[tuple[str, ...]]:
+    """Every run of ``n`` consecutive words (all of them, if fewer): what two texts must share to
+    count as copies of one another."""
     return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def word_runs(text: str, n: int = 8) -> set[tuple[str, ...]]:
+    return runs(re.findall(r"\w+", text.lower()), n)
 
 
 def select_training_articles(rawtext: Path, rounds: int = 2, per_round: int = 80, n_lists: int = 8) -> list[dict]:

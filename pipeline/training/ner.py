@@ -17,6 +17,7 @@ The first component marks tokens that stand in a name of the DBpedia gazetteers
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from pathlib import Path
 from pipeline.corpora import LABEL_MAP, TaggedSentence, read_tagged_file, retokenize
 from pipeline.errors import EntitasError
 from pipeline.recognize import use_numpy_matmul
+from pipeline.training.goldset import runs
 from pipeline.types import TokenizedDocument
 
 logger = logging.getLogger(__name__)
@@ -58,14 +60,11 @@ class NerCorpora:
     def news_train(self, path: Path | None = None) -> list[TaggedSentence]:
         """The real-news training articles (``pipeline/gold/newstrain.jsonl``), annotated by the
         project's guide as the real-news gold set is, cut into sentences by the product's tokenizer."""
-        from pipeline.evaluate import NEWS_TRAIN, read_realnews_gold, tokenized_gold
-        from pipeline.tokenize import load_stanza
+        from pipeline.evaluate import NEWS_TRAIN
 
         if self.rawtext is None or self.tokenizer is None:
             raise EntitasError("the news training articles need the rawtext corpora and the tokenizer model")
-        gold = read_realnews_gold(path or NEWS_TRAIN, self.rawtext)
-        documents = tokenized_gold(load_stanza(self.tokenizer), gold)
-        return [s for g, d in zip(gold, documents, strict=True) for s in tagged_sentences(d, g.mentions, g.furniture)]
+        return list(annotated_sentences(path or NEWS_TRAIN, self.rawtext, self.tokenizer))
 
     def news3_train(self) -> list[TaggedSentence]:
         """The third round of training articles (``newstrain-round3.jsonl``; experiment N1d)."""
@@ -94,6 +93,24 @@ def recase(sentence: TaggedSentence) -> TaggedSentence:
     return TaggedSentence(tuple(tokens), sentence.tags)
 
 
+@functools.cache
+def _stanza(tokenizer: Path):
+    from pipeline.tokenize import load_stanza
+
+    return load_stanza(tokenizer)
+
+
+@functools.cache
+def annotated_sentences(path: Path, rawtext: Path, tokenizer: Path) -> tuple[TaggedSentence, ...]:
+    """The tagged sentences of the annotated articles in ``path``, made once per training run
+    although both stages read them (tokenizing them takes the Stanza model and seconds)."""
+    from pipeline.evaluate import read_realnews_gold, tokenized_gold
+
+    gold = read_realnews_gold(path, rawtext)
+    documents = tokenized_gold(_stanza(tokenizer), gold)
+    return tuple(s for g, d in zip(gold, documents, strict=True) for s in tagged_sentences(d, g.mentions, g.furniture))
+
+
 def tagged_sentences(document: TokenizedDocument, mentions: Sequence[tuple[int, int, str, str]],
                      furniture: Sequence[tuple[int, int]] = ()) -> list[TaggedSentence]:
     """An annotated article's sentences, as the product's tokenizer cut them, with BIO tags from
@@ -118,10 +135,7 @@ def tagged_sentences(document: TokenizedDocument, mentions: Sequence[tuple[int, 
 
 
 def token_runs(sentence: TaggedSentence, n: int = OVERLAP_RUN) -> set[tuple[str, ...]]:
-    lowered = tuple(t.lower() for t in sentence.tokens)
-    if len(lowered) < n:
-        return {lowered}
-    return {lowered[i:i + n] for i in range(len(lowered) - n + 1)}
+    return runs([t.lower() for t in sentence.tokens], n)
 
 
 def drop_overlaps(train: Iterable[TaggedSentence], held_out: Iterable[TaggedSentence]) -> list[TaggedSentence]:
