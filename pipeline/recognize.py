@@ -24,6 +24,7 @@ from pipeline.lexicon import (
     ARABIC_ARTICLE,
     GROUP_WORDS,
     INITIALS_BEFORE,
+    LAW_WORDS,
     LIST_JOINERS,
     NAME_PARTICLES,
     NOT_PLACE_BEFORE,
@@ -640,6 +641,16 @@ def propagate_names(document: TokenizedDocument, mentions: Sequence[Mention],
     return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
 
 
+def drop_names_in_law_titles(document: TokenizedDocument, mentions: Sequence[Mention]) -> list[Mention]:
+    """A name right after "UU", "RUU", "Perppu" and the like is part of a law's title, no
+    mention of its own: "revisi UU KPK" names the law, not the commission. A document rule, so
+    that it also drops what ``propagate_names`` copied there."""
+    tokens = [t for s in document.sentences for t in s.tokens]
+    starts = [t.start for t in tokens]
+    return [m for m in mentions
+            if not ((i := bisect_left(starts, m.start)) > 0 and tokens[i - 1].text.lower() in LAW_WORDS)]
+
+
 # Two people written as a pair, as election news writes candidates: "Prabowo-Gibran",
 # "Anies Baswedan-Muhaimin Iskandar", "Ganjar/Mahfud". The hyphen or slash joins a lower-case
 # letter to a capital: a double-barrelled name ("Ramos-Horta") is rare in Indonesian news.
@@ -696,6 +707,7 @@ DOCUMENT_RULES: tuple[MentionRule, ...] = (
     split_person_tails,
     complete_person_names,
     propagate_names,
+    drop_names_in_law_titles,
     add_dateline,
 )
 

@@ -242,3 +242,14 @@ def test_the_names_of_a_match_are_teams():
              (9, 10, "PER", 0.9), (11, 12, "PER", 0.9), (14, 15, "LOC", 0.9)]
     assert [label for *_, label, _ in sentence_rules(model, words)] == ["ORG", "ORG", "ORG", "ORG", "PER", "PER",
                                                                           "ORG"]
+
+
+def test_a_name_in_a_laws_title_is_no_mention_even_where_a_document_rule_copied_it():
+    from pipeline.recognize import apply_document_rules
+
+    text = "DPR menolak revisi UU KPK dan RUU Polri , kata KPK ."
+    found = [mention(text, "DPR", "ORG", 0.9), mention(text, "Polri", "ORG", 0.9),
+             mention(text, "KPK", "ORG", 0.9, nth=1)]
+    kept = apply_document_rules(tokenized(text), found)  # one sense per document copies "KPK" after "UU"
+    assert [(m.text, m.start) for m in kept] == [("DPR", 0), ("KPK", text.rindex("KPK"))]
+

@@ -63,7 +63,7 @@ def test_the_news_training_articles_are_drawn_again_and_never_repeat_a_gold_arti
     set stays unseen; and the product's tokenizer cuts nearly every mention on token boundaries."""
     import json
 
-    from pipeline.evaluate import NEWS_TRAIN, NEWS_TRAIN_ROUND3, REALNEWS_GOLD, read_realnews_gold
+    from pipeline.evaluate import NEWS_TRAIN, REALNEWS_GOLD, read_realnews_gold
     from pipeline.training.goldset import select_training_articles, word_runs
     from pipeline.training.ner import NerCorpora
 
@@ -71,14 +71,33 @@ def test_the_news_training_articles_are_drawn_again_and_never_repeat_a_gold_arti
     if not rawtext.is_dir():
         pytest.skip("../shared/corpora/rawtext is not beside the checkout")
     records = [json.loads(line) for line in NEWS_TRAIN.read_text(encoding="utf-8").splitlines()]
-    drawn = [(p["article"], p["source"], p["index"], p["sha256"]) for p in select_training_articles(rawtext, rounds=3)]
-    assert {(r["doc_id"], r["source"], r["index"], r["sha256"]) for r in records} == set(drawn[:160])
-    round3 = [json.loads(line) for line in NEWS_TRAIN_ROUND3.read_text(encoding="utf-8").splitlines()]
-    assert {(r["doc_id"], r["source"], r["index"], r["sha256"]) for r in round3} == set(drawn[160:])
+    drawn = [(p["article"], p["source"], p["index"], p["sha256"]) for p in select_training_articles(rawtext)]
+    assert {(r["doc_id"], r["source"], r["index"], r["sha256"]) for r in records} == set(drawn)
     gold_runs = set().union(*(word_runs(g.text) for g in read_realnews_gold(REALNEWS_GOLD, rawtext)))
-    for path in (NEWS_TRAIN, NEWS_TRAIN_ROUND3):
-        assert not any(word_runs(t.text) & gold_runs for t in read_realnews_gold(path, rawtext))
+    assert not any(word_runs(t.text) & gold_runs for t in read_realnews_gold(NEWS_TRAIN, rawtext))
     sentences = NerCorpora(rawtext.parent / "ner", rawtext, ROOT / "models" / "tokenizer").news_train()
+    tags = Counter(tag[:2] for s in sentences for tag in s.tags)
+    assert tags["B-"] >= 0.97 * sum(len(r["mentions"]) for r in records)
+    assert tags[""] < 0.01 * sum(tags.values())
+
+
+@pytest.mark.slow
+def test_the_wikipedia_training_paragraphs_are_drawn_again_and_cut_on_their_mentions():
+    """``select_encyclopaedic_paragraphs`` reproduces ``wikitrain.jsonl``'s paragraphs, and the
+    product's tokenizer cuts nearly every annotated mention on token boundaries."""
+    import json
+
+    from pipeline.evaluate import WIKI_TRAIN
+    from pipeline.training.goldset import select_encyclopaedic_paragraphs
+    from pipeline.training.ner import NerCorpora
+
+    rawtext = ROOT.parent / "shared" / "corpora" / "rawtext"
+    if not rawtext.is_dir():
+        pytest.skip("../shared/corpora/rawtext is not beside the checkout")
+    records = [json.loads(line) for line in WIKI_TRAIN.read_text(encoding="utf-8").splitlines()]
+    drawn = [(p["article"], p["source"], p["index"], p["sha256"]) for p in select_encyclopaedic_paragraphs(rawtext)]
+    assert [(r["doc_id"], r["source"], r["index"], r["sha256"]) for r in records] == drawn
+    sentences = NerCorpora(rawtext.parent / "ner", rawtext, ROOT / "models" / "tokenizer").wiki_train()
     tags = Counter(tag[:2] for s in sentences for tag in s.tags)
     assert tags["B-"] >= 0.97 * sum(len(r["mentions"]) for r in records)
     assert tags[""] < 0.01 * sum(tags.values())

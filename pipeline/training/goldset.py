@@ -99,6 +99,37 @@ def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
     return picked
 
 
+ENCYCLOPAEDIC_SOURCE = "encyclopaedic/idkmrc_tydiqa_wiki"
+
+
+def select_encyclopaedic_paragraphs(rawtext: Path, n: int = 240) -> list[dict]:
+    """Draw Wikipedia paragraphs (``pipeline/gold/wikitrain.jsonl``) to annotate for training, a
+    text type the news lacks: 50-160 words with 5 capitalised words at least past the first of
+    each sentence (paragraphs that name things), one per opening pair of words (paragraphs of one
+    article open with its subject), none sharing an 8-word run with another (the source repeats
+    paragraphs across its splits)."""
+    documents = source_documents(rawtext, ENCYCLOPAEDIC_SOURCE)
+    order = list(range(len(documents)))
+    random.Random(SEED + 2).shuffle(order)
+    picked: list[dict] = []
+    openings: set[tuple[str, ...]] = set()
+    seen: set[tuple[str, ...]] = set()
+    for index in order:
+        if len(picked) >= n:
+            break
+        text = documents[index]
+        opening = tuple(text.split()[:2])
+        names = re.findall(r"(?<![.!?:] )(?<=\s)[A-Z][a-z]+", text)
+        text_runs = word_runs(text)
+        if not 50 <= len(text.split()) <= 160 or len(names) < 5 or opening in openings or text_runs & seen:
+            continue
+        openings.add(opening)
+        seen |= text_runs
+        picked.append({"article": f"w{len(picked):03d}", "source": ENCYCLOPAEDIC_SOURCE, "index": index,
+                       "sha256": text_hash(text), "words": len(text.split()), "split": "train"})
+    return picked
+
+
 def runs(words: Sequence[str], n: int = 8) -> set[tuple[str, ...]]:
     """Every run of ``n`` consecutive words (all of them, if fewer): what two texts must share to
     count as copies of one another."""
@@ -109,7 +140,7 @@ def word_runs(text: str, n: int = 8) -> set[tuple[str, ...]]:
     return runs(re.findall(r"\w+", text.lower()), n)
 
 
-def select_training_articles(rawtext: Path, rounds: int = 2, per_round: int = 80, n_lists: int = 8) -> list[dict]:
+def select_training_articles(rawtext: Path, rounds: int = 3, per_round: int = 80, n_lists: int = 8) -> list[dict]:
     """Draw the training articles (``pipeline/gold/newstrain.jsonl``) in rounds of ``per_round``:
     the gold set's pool, less the gold set's own articles and every article sharing an 8-word run
     with one of them or with an article drawn before it (the scrapes repeat stories); in each

@@ -66,11 +66,12 @@ class NerCorpora:
             raise EntitasError("the news training articles need the rawtext corpora and the tokenizer model")
         return list(annotated_sentences(path or NEWS_TRAIN, self.rawtext, self.tokenizer))
 
-    def news3_train(self) -> list[TaggedSentence]:
-        """The third round of training articles (``newstrain-round3.jsonl``; experiment N1d)."""
-        from pipeline.evaluate import NEWS_TRAIN_ROUND3
+    def wiki_train(self) -> list[TaggedSentence]:
+        """Wikipedia paragraphs annotated by the same guide (``pipeline/gold/wikitrain.jsonl``),
+        encyclopaedic text, which the news articles are not."""
+        from pipeline.evaluate import WIKI_TRAIN
 
-        return self.news_train(NEWS_TRAIN_ROUND3)
+        return self.news_train(WIKI_TRAIN)
 
     def dev_sets(self) -> dict[str, list[TaggedSentence]]:
         return {
