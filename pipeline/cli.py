@@ -494,8 +494,7 @@ def train_pretrain(corpora: Path, vectors_dir: Path, casing_file: Path, casing_o
               show_default=True, help="The casing lexicon of `make pretrain`, read into the gazetteer feature.")
 @click.option("--parts", default="idner*2,nergrit,nerp,twitter,news", show_default=True,
               help="Broad-stage corpora, comma-separated (NAME*N repeats one): idner, nergrit, nerp, twitter, "
-              "news (the 240 annotated real-news training articles, pipeline/gold/newstrain.jsonl), wiki (240 "
-              "annotated Wikipedia paragraphs, pipeline/gold/wikitrain.jsonl).")
+              "news (the 240 annotated real-news training articles, pipeline/gold/newstrain.jsonl).")
 @click.option("--adapt-parts", default="idner,news", show_default=True,
               help="Adapt-stage corpora ('' skips the stage).")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -26,7 +26,7 @@ GOLD = Path(__file__).resolve().parent / "gold"
 LINKING_GOLD = GOLD / "linking.jsonl"  # the project's linking set: seed articles and news-style texts
 REALNEWS_GOLD = GOLD / "realnews.jsonl"  # whole real news articles, annotations only (docs/annotation.md)
 NEWS_TRAIN = GOLD / "newstrain.jsonl"  # more articles annotated the same way, for training only
-WIKI_TRAIN = GOLD / "wikitrain.jsonl"  # Wikipedia paragraphs annotated the same way, for training only
+WIKI_GOLD = GOLD / "wikigold.jsonl"  # Wikipedia paragraphs annotated the same way: another text type
 
 
 @dataclass(frozen=True)

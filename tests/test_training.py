@@ -82,25 +82,26 @@ def test_the_news_training_articles_are_drawn_again_and_never_repeat_a_gold_arti
 
 
 @pytest.mark.slow
-def test_the_wikipedia_training_paragraphs_are_drawn_again_and_cut_on_their_mentions():
-    """``select_encyclopaedic_paragraphs`` reproduces ``wikitrain.jsonl``'s paragraphs, and the
-    product's tokenizer cuts nearly every annotated mention on token boundaries."""
+def test_the_wikipedia_gold_paragraphs_are_drawn_again_with_their_splits():
+    """``select_encyclopaedic_paragraphs`` reproduces ``wikigold.jsonl``'s paragraphs and splits,
+    and every annotated mention is the text it points at: whole words, no space at its edges."""
     import json
 
-    from pipeline.evaluate import WIKI_TRAIN
+    from pipeline.evaluate import WIKI_GOLD, read_realnews_gold
     from pipeline.training.goldset import select_encyclopaedic_paragraphs
-    from pipeline.training.ner import NerCorpora
 
     rawtext = ROOT.parent / "shared" / "corpora" / "rawtext"
     if not rawtext.is_dir():
         pytest.skip("../shared/corpora/rawtext is not beside the checkout")
-    records = [json.loads(line) for line in WIKI_TRAIN.read_text(encoding="utf-8").splitlines()]
-    drawn = [(p["article"], p["source"], p["index"], p["sha256"]) for p in select_encyclopaedic_paragraphs(rawtext)]
-    assert [(r["doc_id"], r["source"], r["index"], r["sha256"]) for r in records] == drawn
-    sentences = NerCorpora(rawtext.parent / "ner", rawtext, ROOT / "models" / "tokenizer").wiki_train()
-    tags = Counter(tag[:2] for s in sentences for tag in s.tags)
-    assert tags["B-"] >= 0.97 * sum(len(r["mentions"]) for r in records)
-    assert tags[""] < 0.01 * sum(tags.values())
+    records = [json.loads(line) for line in WIKI_GOLD.read_text(encoding="utf-8").splitlines()]
+    drawn = [(p["article"], p["source"], p["index"], p["sha256"], p["split"])
+             for p in select_encyclopaedic_paragraphs(rawtext)]
+    assert [(r["doc_id"], r["source"], r["index"], r["sha256"], r["split"]) for r in records] == drawn
+    for paragraph in read_realnews_gold(WIKI_GOLD, rawtext):
+        for start, end, _, _ in paragraph.mentions:
+            surface = paragraph.text[start:end]
+            assert surface == surface.strip() and surface
+            assert not (start and paragraph.text[start - 1].isalnum()) and not paragraph.text[end:end + 1].isalnum()
 
 
 @pytest.mark.slow

@@ -66,13 +66,6 @@ class NerCorpora:
             raise EntitasError("the news training articles need the rawtext corpora and the tokenizer model")
         return list(annotated_sentences(path or NEWS_TRAIN, self.rawtext, self.tokenizer))
 
-    def wiki_train(self) -> list[TaggedSentence]:
-        """Wikipedia paragraphs annotated by the same guide (``pipeline/gold/wikitrain.jsonl``),
-        encyclopaedic text, which the news articles are not."""
-        from pipeline.evaluate import WIKI_TRAIN
-
-        return self.news_train(WIKI_TRAIN)
-
     def dev_sets(self) -> dict[str, list[TaggedSentence]]:
         return {
             "idner-news-2k dev": read_tagged_file(self.root / "idner-news-2k" / "dev.txt"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from pipeline.evaluate import (
     LINKING_GOLD,
     REALNEWS_GOLD,
+    WIKI_GOLD,
     evaluate_document_ner,
     evaluate_documents,
     evaluate_links,
@@ -26,8 +27,8 @@ from pipeline.training.ner import NerCorpora
 
 def evaluate_all(corpora: Path, models: Path, say: Callable[[str], None] = print) -> dict:
     """NER dev sets (both country conventions), tokenizer on UD GSD test, the whole recogniser and
-    the linker on the linking set, the whole product on the linking set and on the real-news gold
-    set (dev and test apart); each result is said as it comes, and all are returned."""
+    the linker on the linking set, the whole product on the linking set, the real-news gold set and
+    the Wikipedia gold set (dev and test apart); each result is said as it comes, and all are returned."""
     nlp, dev_sets = load_recognizer(models / "ner"), NerCorpora(corpora / "ner").dev_sets()
     ner_scores = evaluate_sets(nlp, dev_sets)
     for name, scores in ner_scores.items():
@@ -53,6 +54,10 @@ def evaluate_all(corpora: Path, models: Path, say: Callable[[str], None] = print
     for split in ("dev", "test"):  # test: read when reporting, never to tune a rule
         part = [g for g in realnews if g.split == split]
         documents[f"real news {split}"] = evaluate_documents(extractor, part)
+    wikipedia = read_realnews_gold(WIKI_GOLD, corpora / "rawtext")
+    for split in ("dev", "test"):
+        documents[f"Wikipedia paragraphs {split}"] = evaluate_documents(extractor, [g for g in wikipedia
+                                                                                    if g.split == split])
     for name, scores in documents.items():
         say(format_document_scores(f"Whole product on the {name} (`entitas evaluate-documents`)", scores) + "\n")
     return {"ner": ner_scores, "ner_without_country_list": idner_convention, "document_ner": document_ner,
