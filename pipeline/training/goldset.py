@@ -71,6 +71,11 @@ def candidate_articles(rawtext: Path) -> list[dict]:
     return candidates
 
 
+def split_of(k: int) -> str:
+    """The split of a gold set's k-th drawn document: about 3 in 10 go to ``test``."""
+    return "test" if k % 10 in (0, 3, 7) else "dev"
+
+
 def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
     """Draw the gold set's articles, spread over outlets (6 at most each), topics (10 at most
     each, 2 per outlet) and list-style articles (``n_lists``, one per outlet); then about 3 in 10
@@ -94,7 +99,7 @@ def select_articles(rawtext: Path, n: int = 52, n_lists: int = 6) -> list[dict]:
         count.update([c["outlet"], (c["outlet"], c["topic"]), c["topic"]])
     rng.shuffle(picked)
     for k, c in enumerate(picked):
-        c["split"] = "test" if k % 10 in (0, 3, 7) else "dev"
+        c["split"] = split_of(k)
         c["article"] = f"a{k:02d}"
     return picked
 
@@ -118,16 +123,16 @@ def select_encyclopaedic_paragraphs(rawtext: Path, n: int = 240) -> list[dict]:
         if len(picked) >= n:
             break
         text = documents[index]
-        opening = tuple(text.split()[:2])
+        words = text.split()
+        opening = tuple(words[:2])
         names = re.findall(r"(?<![.!?:] )(?<=\s)[A-Z][a-z]+", text)
         text_runs = word_runs(text)
-        if not 50 <= len(text.split()) <= 160 or len(names) < 5 or opening in openings or text_runs & seen:
+        if not 50 <= len(words) <= 160 or len(names) < 5 or opening in openings or text_runs & seen:
             continue
         openings.add(opening)
         seen |= text_runs
         picked.append({"article": f"w{len(picked):03d}", "source": ENCYCLOPAEDIC_SOURCE, "index": index,
-                       "sha256": text_hash(text), "words": len(text.split()),
-                       "split": "test" if len(picked) % 10 in (0, 3, 7) else "dev"})
+                       "sha256": text_hash(text), "words": len(words), "split": split_of(len(picked))})
     return picked
 
 

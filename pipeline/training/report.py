@@ -50,14 +50,10 @@ def evaluate_all(corpora: Path, models: Path, say: Callable[[str], None] = print
         f"pairwise precision {link_scores['precision']:.4f}, recall {link_scores['recall']:.4f}\n")
     extractor = Extractor(models)
     documents = {"linking set": evaluate_documents(extractor, gold)}
-    realnews = read_realnews_gold(REALNEWS_GOLD, corpora / "rawtext")
-    for split in ("dev", "test"):  # test: read when reporting, never to tune a rule
-        part = [g for g in realnews if g.split == split]
-        documents[f"real news {split}"] = evaluate_documents(extractor, part)
-    wikipedia = read_realnews_gold(WIKI_GOLD, corpora / "rawtext")
-    for split in ("dev", "test"):
-        documents[f"Wikipedia paragraphs {split}"] = evaluate_documents(extractor, [g for g in wikipedia
-                                                                                    if g.split == split])
+    for name, path in (("real news", REALNEWS_GOLD), ("Wikipedia paragraphs", WIKI_GOLD)):
+        gold_docs = read_realnews_gold(path, corpora / "rawtext")
+        for split in ("dev", "test"):  # test: read when reporting, never to tune a rule
+            documents[f"{name} {split}"] = evaluate_documents(extractor, [g for g in gold_docs if g.split == split])
     for name, scores in documents.items():
         say(format_document_scores(f"Whole product on the {name} (`entitas evaluate-documents`)", scores) + "\n")
     return {"ner": ner_scores, "ner_without_country_list": idner_convention, "document_ner": document_ner,
